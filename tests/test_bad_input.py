@@ -1,0 +1,141 @@
+"""Every bad input gets a ValueError that names the argument and says how to fix it."""
+
+import numpy as np
+import pytest
+
+import emlib
+
+X = emlib.make_blobs(60, random_state=0).X
+
+
+def fit(**kwargs):
+    data = kwargs.pop("X", X)
+    return emlib.GaussianMixture(**{"n_components": 2, **kwargs}).fit(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "pattern"),
+    [
+        (
+            np.where(np.arange(120).reshape(60, 2) == 7, np.nan, X),
+            r"X contains nan at row 3, column 1.*impute",
+        ),
+        (
+            np.where(np.arange(120).reshape(60, 2) == 0, np.inf, X),
+            r"X contains inf at row 0.*impute",
+        ),
+        (X[:, 0], r"1-D .*reshape\(-1, 1\)"),
+        (X[None], r"2-D .*3 dimensions"),
+        (np.empty((0, 2)), r"empty"),
+        ([["a", "b"]], r"numeric"),
+        (X[:1], r"n_samples >= n_components.*n_samples=1 and n_components=2"),
+    ],
+)
+def test_bad_data(data, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        fit(X=data)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        (dict(n_components=0), r"n_components must be >= 1"),
+        (dict(n_components=2.5), r"n_components must be an integer"),
+        (dict(covariance_type="ful"), r"covariance_type='ful' is not supported.*'full'"),
+        (dict(init_params="kmean"), r"init_params='kmean' is not supported.*'k-means\+\+'"),
+        (dict(reg_covar=-1e-6), r"reg_covar must be a finite number >= 0.*1e-6"),
+        (dict(tol=float("nan")), r"tol must be a finite number"),
+        (dict(max_iter=-1), r"max_iter must be >= 0"),
+        (dict(n_init=0), r"n_init must be >= 1"),
+        (dict(weights_init=[0.5, 0.3]), r"weights_init must sum to 1.*0\.8.*weights_init.sum\(\)"),
+        (dict(weights_init=[1.0]), r"weights_init must have shape \(2,\)"),
+        (dict(weights_init=[1.2, -0.2]), r"weights_init must be non-negative"),
+        (
+            dict(means_init=np.zeros((3, 2))),
+            r"means_init must have shape .*\(2, 2\); got shape \(3, 2\)",
+        ),
+        (dict(means_init=[[0, np.nan], [1, 1]]), r"means_init contains NaN"),
+        (
+            dict(precisions_init=np.zeros((2, 3, 3))),
+            r"precisions_init .* must have shape \(2, 2, 2\)",
+        ),
+        (
+            dict(precisions_init=np.stack([np.eye(2), -np.eye(2)])),
+            r"precision of component 1 is not positive definite.*reg_covar",
+        ),
+        (
+            dict(precisions_init=np.stack([np.eye(2), [[1, 2], [0, 1]]])),
+            r"precisions_init of component 1 must be symmetric",
+        ),
+        (
+            dict(covariance_type="diag", precisions_init=np.array([[1.0, 1.0], [1.0, 0.0]])),
+            r"precisions_init must be positive.*component 1",
+        ),
+        (
+            dict(covariance_type="spherical", precisions_init=np.ones((2, 2))),
+            r"must have shape \(2,\)",
+        ),
+        (dict(random_state="seed"), r"random_state must be None, an int"),
+    ],
+)
+def test_bad_arguments(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        fit(**kwargs)
+
+
+def test_collapse_error_names_component_and_reg_covar():
+    data = np.vstack([X, np.repeat([[9.0, 9.0]], 4, axis=0)])
+    start = dict(weights_init=[0.9, 0.1], means_init=[[0, 0], [9, 9]])
+    with pytest.raises(emlib.CovarianceError, match=r"component 1 .*Increase reg_covar"):
+        # Component 1 starts on 4 identical points, so its first M-step gives it a zero
+        # covariance; without reg_covar the Cholesky factorisation must fail and say so.
+        fit(X=data, precisions_init=np.stack([np.eye(2)] * 2), reg_covar=0.0, **start)
+    for covariance_type in ("tied", "diag", "spherical"):
+        gm = fit(
+            X=data, means_init=[[0, 0], [9, 9]], reg_covar=1e-6, covariance_type=covariance_type
+        )
+        assert np.isfinite(gm.lower_bound_) and np.isfinite(gm.covariances_).all()
+
+
+def test_step_functions_reject_bad_input():
+    params = emlib.m_step(X, np.full((60, 2), 0.5))
+    with pytest.raises(ValueError, match=r"row 0 sums to 1\.5.*resp / resp.sum"):
+        emlib.m_step(X, np.full((60, 2), 0.75))
+    with pytest.raises(ValueError, match=r"resp must have shape .*n_samples=60"):
+        emlib.m_step(X, np.full((59, 2), 0.5))
+    with pytest.raises(ValueError, match=r"resp must be non-negative"):
+        emlib.m_step(X, np.tile([1.5, -0.5], (60, 1)))
+    with pytest.raises(ValueError, match=r"X has 3 features, but the model was built for 2"):
+        emlib.e_step(np.ones((5, 3)), params)
+    with pytest.raises(ValueError, match=r"params must be an emlib.MixtureParams"):
+        emlib.e_step(X, {"weights": [0.5, 0.5]})
+    with pytest.raises(ValueError, match=r"covariances for covariance_type='full' must have shape"):
+        emlib.MixtureParams([0.5, 0.5], [[0, 0], [1, 1]], np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"covariance of component 1 is not positive definite"):
+        emlib.MixtureParams([0.5, 0.5], [[0, 0], [1, 1]], [np.eye(2), [[1, 2], [2, 1]]])
+    with pytest.raises(ValueError, match=r"weights must sum to 1"):
+        emlib.MixtureParams([0.5, 0.6], [[0, 0], [1, 1]], [1.0, 1.0], "spherical")
+
+
+def test_unfitted_model_says_fit_first():
+    with pytest.raises(ValueError, match=r"not fitted yet; call fit"):
+        emlib.GaussianMixture(2).predict(X)
+
+
+def test_predict_checks_features():
+    gm = fit()
+    with pytest.raises(ValueError, match=r"X has 3 features"):
+        gm.predict_proba(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"contains nan"):
+        gm.score_samples(np.array([[np.nan, 1.0]]))
+
+
+def test_kmeans_bad_input():
+    with pytest.raises(ValueError, match=r"n_clusters must be >= 1"):
+        emlib.KMeans(0).fit(X)
+    with pytest.raises(ValueError, match=r"init='kmeans' is not supported"):
+        emlib.KMeans(2, init="kmeans").fit(X)
+    with pytest.raises(ValueError, match=r"init must have shape"):
+        emlib.KMeans(2, init=np.zeros((3, 2))).fit(X)
+    with pytest.raises(ValueError, match=r"variance must be > 0"):
+        emlib.fixed_variance_em(X, X[:2], variance=0.0)

@@ -1,0 +1,173 @@
+"""Behaviour of the estimator, k-means, model selection, data sets and Old Faithful."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import emlib
+
+
+@pytest.fixture(scope="module")
+def faithful():
+    return emlib.load_old_faithful()
+
+
+def test_old_faithful_is_shipped(faithful):
+    assert faithful.X.shape == (272, 2)
+    assert faithful.feature_names == ("eruptions", "waiting")
+    assert faithful.X[0].tolist() == [3.6, 79.0]
+    assert "Härdle" in faithful.description
+
+
+def test_old_faithful_two_groups_of_eruption_durations(faithful):
+    X = faithful.X[:, :1]
+    gm = emlib.GaussianMixture(2, n_init=5, random_state=0).fit(X)
+    order = np.argsort(gm.means_[:, 0])
+    means, weights = gm.means_[order, 0], gm.weights_[order]
+    assert means[0] == pytest.approx(2.0, abs=0.1)
+    assert means[1] == pytest.approx(4.3, abs=0.1)
+    assert weights[0] == pytest.approx(0.35, abs=0.03)
+    assert weights[1] == pytest.approx(0.65, abs=0.03)
+
+
+def test_bic_prefers_two_components_in_1d(faithful):
+    result = emlib.select_n_components(faithful.X[:, :1], [1, 2, 3], n_init=5, random_state=0)
+    assert result.best_bic == 2
+    assert result.bic[1] < result.bic[0] and result.bic[1] < result.bic[2]
+
+
+@pytest.mark.parametrize(
+    ("covariance_type", "expected"),
+    [
+        ("full", 3 * 3 + 3 * 2 + 2),
+        ("tied", 3 + 3 * 2 + 2),
+        ("diag", 3 * 2 + 3 * 2 + 2),
+        ("spherical", 3 + 3 * 2 + 2),
+    ],
+)
+def test_parameter_count(covariance_type, expected):
+    assert emlib.n_parameters(3, 2, covariance_type) == expected
+
+
+def test_bic_function_matches_estimator(faithful):
+    gm = emlib.GaussianMixture(2, covariance_type="diag", random_state=0).fit(faithful.X)
+    assert emlib.bic(faithful.X, gm.params_) == pytest.approx(gm.bic(faithful.X))
+    assert emlib.aic(faithful.X, gm.params_) == pytest.approx(gm.aic(faithful.X))
+
+
+def test_restarts_keep_the_best_lower_bound():
+    X = emlib.make_overlapping(300, random_state=0).X
+    singles = [
+        emlib.GaussianMixture(3, init_params="random", random_state=seed, max_iter=200)
+        .fit(X)
+        .lower_bound_
+        for seed in range(1)
+    ]
+    best = emlib.GaussianMixture(
+        3, init_params="random", n_init=6, random_state=0, max_iter=200
+    ).fit(X)
+    assert best.lower_bound_ >= max(singles) - 1e-12
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+def test_every_init_recovers_blobs(init_params):
+    ds = emlib.make_blobs(600, random_state=0)
+    # tol=1e-6: from "random" responsibilities all means start near the data mean, and the
+    # default tol would stop EM before the symmetry breaks (scikit-learn behaves alike).
+    gm = emlib.GaussianMixture(3, init_params=init_params, n_init=3, random_state=0, tol=1e-6)
+    gm.fit(ds.X)
+    found = np.sort(gm.means_[:, 0])
+    np.testing.assert_allclose(found, np.sort(ds.params.means[:, 0]), atol=0.3)
+
+
+def test_history_replays_the_fit():
+    ds = emlib.make_elongated(300, random_state=0)
+    gm = emlib.GaussianMixture(
+        3, random_state=0, record_history=True, record_responsibilities=True
+    ).fit(ds.X)
+    history = gm.history_
+    assert [r.iteration for r in history] == list(range(gm.n_iter_ + 1))
+    assert history[-1].params.means.tolist() == gm.means_.tolist()
+    assert history[-1].log_likelihood == pytest.approx(gm.score(ds.X) * len(ds.X))
+    for record in history:
+        resp, ll = emlib.e_step(ds.X, record.params)
+        np.testing.assert_allclose(record.responsibilities, resp, atol=1e-12)
+        assert record.log_likelihood == pytest.approx(ll)
+    with pytest.raises(ValueError):
+        history[0].params.means[0, 0] = 1.0  # read-only: history cannot be corrupted
+
+
+def test_warm_start_continues():
+    X = emlib.make_overlapping(300, random_state=1).X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", emlib.ConvergenceWarning)
+        gm = emlib.GaussianMixture(3, max_iter=2, warm_start=True, random_state=0, tol=0).fit(X)
+        first = gm.lower_bound_
+        gm.fit(X)
+    assert gm.lower_bound_ >= first
+
+
+def test_not_converged_warns():
+    X = emlib.make_overlapping(300, random_state=1).X
+    with pytest.warns(emlib.ConvergenceWarning, match="max_iter=1"):
+        emlib.GaussianMixture(3, max_iter=1, tol=0, random_state=0).fit(X)
+
+
+def test_sample_and_predict():
+    ds = emlib.make_blobs(500, random_state=3)
+    gm = emlib.GaussianMixture(3, random_state=0).fit(ds.X)
+    Xs, z = gm.sample(2000)
+    assert Xs.shape == (2000, 2) and z.shape == (2000,)
+    np.testing.assert_allclose(np.bincount(z, minlength=3) / 2000, gm.weights_, atol=0.05)
+    assert (gm.fit_predict(ds.X) == gm.predict(ds.X)).all()
+    proba = gm.predict_proba(ds.X)
+    assert (proba.argmax(axis=1) == gm.predict(ds.X)).all()
+
+
+def test_sample_mixture_matches_its_parameters():
+    params = emlib.make_overlapping(10, random_state=0).params
+    X, z = emlib.sample_mixture(params, 20000, random_state=0)
+    for k in range(3):
+        np.testing.assert_allclose(X[z == k].mean(axis=0), params.means[k], atol=0.1)
+        np.testing.assert_allclose(np.cov(X[z == k].T), params.covariances[k], atol=0.15)
+
+
+def test_kmeans_finds_blobs_and_its_inertia():
+    ds = emlib.make_blobs(400, random_state=0)
+    km = emlib.KMeans(3, random_state=0).fit(ds.X)
+    d2 = emlib.squared_distances(ds.X, km.cluster_centers_)
+    assert km.inertia_ == pytest.approx(d2.min(axis=1).sum())
+    assert (km.predict(ds.X) == km.labels_).all()
+    np.testing.assert_allclose(
+        np.sort(km.cluster_centers_[:, 0]), np.sort(ds.params.means[:, 0]), atol=0.3
+    )
+
+
+def test_kmeans_plusplus_spreads_the_seeds():
+    ds = emlib.make_blobs(600, random_state=0)
+    hits = 0
+    for seed in range(20):
+        centers, idx = emlib.kmeans_plusplus(ds.X, 3, random_state=seed)
+        assert (ds.X[idx] == centers).all()
+        hits += len(set(ds.z[idx])) == 3
+    assert hits >= 17  # almost always one seed per blob
+
+
+def test_collapse_is_kept_alive_by_reg_covar():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(50, 2)), np.repeat([[5.0, 5.0]], 5, axis=0)])
+    gm = emlib.GaussianMixture(2, means_init=[[0, 0], [5, 5]], reg_covar=1e-6).fit(X)
+    assert np.isfinite(gm.lower_bound_)
+    assert gm.covariances_[1][0, 0] == pytest.approx(1e-6, rel=1e-6)
+    with pytest.raises(ValueError, match=r"component 1 .*reg_covar"):
+        emlib.GaussianMixture(2, means_init=[[0, 0], [5, 5]], reg_covar=0.0).fit(X)
+
+
+def test_datasets_have_truth():
+    for maker in (emlib.make_blobs, emlib.make_elongated, emlib.make_overlapping):
+        ds = maker(100, random_state=0)
+        assert ds.X.shape == (100, 2) and ds.z.shape == (100,)
+        assert isinstance(ds.params, emlib.MixtureParams)
+        again = maker(100, random_state=0)
+        np.testing.assert_array_equal(ds.X, again.X)
