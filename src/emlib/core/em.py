@@ -28,6 +28,7 @@ from ._validation import (
     check_weights,
 )
 from .gaussian import (
+    SMALL_N_FEATURES,
     covariances_from_precision_cholesky,
     estimate_log_gaussian_prob,
     precision_cholesky_from_covariances,
@@ -199,11 +200,8 @@ def _log_weighted_prob(X: np.ndarray, params: MixtureParams) -> np.ndarray:
     """``log pi_k + log N(x_i | mu_k, Sigma_k)``, shape (n, K)."""
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, by design
         log_weights = np.log(params.weights)
-    return (
-        estimate_log_gaussian_prob(
-            X, params.means, params.precisions_cholesky, params.covariance_type
-        )
-        + log_weights
+    return estimate_log_gaussian_prob(
+        X, params.means, params.precisions_cholesky, params.covariance_type, log_weights
     )
 
 
@@ -232,6 +230,22 @@ def _log_resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, n
     log_norm = logsumexp_rows(log_joint)
     log_joint -= log_norm[:, None]
     return log_joint, log_norm
+
+
+def _resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
+    """The E-step on a block of samples: responsibilities and ``log p(x_i)``.
+
+    Same as ``exp`` of :func:`_log_resp_chunk`, in fewer passes: with ``m_i`` the row
+    maximum, ``e_ik = exp(a_ik - m_i)`` (the largest is exactly 1), ``gamma_ik = e_ik /
+    sum_k e_ik`` and ``log p(x_i) = m_i + log sum_k e_ik``.
+    """
+    log_joint = _log_weighted_prob(X, params)
+    top = log_joint.max(axis=1, keepdims=True)
+    log_joint -= top
+    resp = np.exp(log_joint, out=log_joint)
+    total = resp.sum(axis=1, keepdims=True)
+    resp /= total
+    return resp, (top + np.log(total))[:, 0]
 
 
 def log_responsibilities(X, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
@@ -283,8 +297,15 @@ def e_step(X, params: MixtureParams) -> tuple[np.ndarray, float]:
     log_likelihood : float
         ``log p(X) = sum_i log p(x_i)`` under ``params`` (a total, not a mean).
     """
-    log_resp, log_prob = log_responsibilities(X, params)
-    return np.exp(log_resp), float(log_prob.sum())
+    params = _check_params(params)
+    X = check_data(X, n_features=params.n_features)
+    n_samples = X.shape[0]
+    resp = np.empty((n_samples, params.n_components))
+    total = 0.0
+    for part in _chunks(n_samples, _chunk_rows(n_samples, params.n_features * params.n_components)):
+        resp[part], log_prob = _resp_chunk(X[part], params)
+        total += float(log_prob.sum())
+    return resp, total
 
 
 def log_likelihood(X, params: MixtureParams) -> float:
@@ -336,6 +357,13 @@ class _SufficientStatistics:
         else:
             self.second = np.zeros((n_components, n_features))
         self.n_samples = 0
+        # With few features, second moments of all components come from one matrix
+        # product of resp with the products of feature pairs, about one common centre.
+        self.common_centre = covariance_type in ("diag", "spherical") or (
+            covariance_type == "full" and n_features <= SMALL_N_FEATURES
+        )
+        if self.common_centre:
+            self.shift = np.broadcast_to(self.shift.mean(axis=0), self.shift.shape)
 
     def add(self, X: np.ndarray, resp: np.ndarray) -> None:
         """Accumulate a block of samples with their responsibilities."""
@@ -344,11 +372,19 @@ class _SufficientStatistics:
         getattr(self, f"_add_{self.covariance_type}")(X, resp)
 
     def _add_full(self, X, resp):
-        for k in range(self.shift.shape[0]):
-            diff = X - self.shift[k]
-            self.first[k] += resp[:, k] @ diff
-            weighted = diff * np.sqrt(resp[:, k])[:, None]
-            self.second[k] += weighted.T @ weighted
+        n_components, n_features = self.shift.shape
+        if self.common_centre:
+            diff = X - self.shift[0]
+            self.first += resp.T @ diff
+            pairs = (diff[:, :, np.newaxis] * diff[:, np.newaxis, :]).reshape(X.shape[0], -1)
+            self.second += (resp.T @ pairs).reshape(n_components, n_features, n_features)
+            return
+        # diff[k] = X - s_k for every component at once: shape (K, rows, d).
+        diff = X[np.newaxis] - self.shift[:, np.newaxis, :]
+        self.first += np.einsum("ik,kij->kj", resp, diff)
+        diff *= np.sqrt(resp.T)[:, :, np.newaxis]
+        # sum_i r_ik (x_i - s_k)(x_i - s_k)^T as one stacked product (W_k^T W_k).
+        self.second += np.matmul(diff.transpose(0, 2, 1), diff)
 
     def _add_tied(self, X, resp):
         diff = X - self.center
@@ -356,9 +392,9 @@ class _SufficientStatistics:
         self.second += diff.T @ diff
 
     def _add_diag(self, X, resp):
-        diff = X[:, None, :] - self.shift[None]
-        self.first += np.einsum("ik,ikj->kj", resp, diff)
-        self.second += np.einsum("ik,ikj->kj", resp, diff * diff)
+        diff = X - self.shift[0]
+        self.first += resp.T @ diff
+        self.second += resp.T @ (diff * diff)
 
     _add_spherical = _add_diag
 
@@ -480,9 +516,8 @@ def _em_iteration(X, params, reg_covar, return_resp) -> EMIteration:
     total = 0.0
     rows = _chunk_rows(n_samples, params.n_features * params.n_components)
     for part in _chunks(n_samples, rows):
-        log_resp, log_norm = _log_resp_chunk(X[part], params)
+        resp, log_norm = _resp_chunk(X[part], params)
         total += float(log_norm.sum())
-        resp = np.exp(log_resp, out=log_resp)
         stats.add(X[part], resp)
         if return_resp:
             resp_all[part] = resp

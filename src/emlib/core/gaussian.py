@@ -141,37 +141,55 @@ def _reference(means: np.ndarray) -> np.ndarray:
     return means.mean(axis=0)
 
 
+# Below this many features, sums of squares over features are taken by one matrix product
+# with a block indicator (fast for tiny blocks); above it, by einsum.
+SMALL_N_FEATURES = 4
+
+
+def _half_squared_norms(y: np.ndarray, n_components: int, n_features: int) -> np.ndarray:
+    """``-0.5 * ||y_k||^2`` for each block ``k`` of ``n_features`` columns of ``y``."""
+    if n_features <= SMALL_N_FEATURES:
+        np.square(y, out=y)
+        blocks = np.kron(np.eye(n_components), np.full((n_features, 1), -0.5))
+        return y @ blocks
+    y3 = y.reshape(y.shape[0], n_components, n_features)
+    return np.einsum("ikj,ikj->ik", y3, y3) * -0.5
+
+
 def _log_gaussian_full(X, means, precisions_cholesky):
-    n_samples, n_features = X.shape
-    n_components = means.shape[0]
+    n_components, n_features = means.shape
     centre = _reference(means)
     # One matrix product for all components: column block k of ``X @ u_all`` is X U_k.
     u_all = precisions_cholesky.transpose(1, 0, 2).reshape(n_features, -1)
     y = (X - centre) @ u_all
     y -= np.einsum("kj,kjl->kl", means - centre, precisions_cholesky).reshape(1, -1)
-    y = y.reshape(n_samples, n_components, n_features)
     log_det = np.log(np.diagonal(precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
-    return np.einsum("ikj,ikj->ik", y, y) - 2.0 * log_det
+    return _half_squared_norms(y, n_components, n_features), log_det
 
 
 def _log_gaussian_tied(X, means, precisions_cholesky):
+    n_components, n_features = means.shape
     centre = _reference(means)
     x_u = (X - centre) @ precisions_cholesky
     mu_u = (means - centre) @ precisions_cholesky
-    y = x_u[:, np.newaxis, :] - mu_u[np.newaxis]
+    y = (x_u[:, np.newaxis, :] - mu_u[np.newaxis]).reshape(X.shape[0], -1)
     log_det = np.log(np.diagonal(precisions_cholesky)).sum()
-    return np.einsum("ikj,ikj->ik", y, y) - 2.0 * log_det
+    return _half_squared_norms(y, n_components, n_features), np.full(n_components, log_det)
 
 
 def _log_gaussian_diag(X, means, precisions_cholesky):
+    n_components, n_features = means.shape
     y = (X[:, np.newaxis, :] - means[np.newaxis]) * precisions_cholesky[np.newaxis]
-    return np.einsum("ikj,ikj->ik", y, y) - 2.0 * np.log(precisions_cholesky).sum(axis=1)
+    y = y.reshape(X.shape[0], -1)
+    log_det = np.log(precisions_cholesky).sum(axis=1)
+    return _half_squared_norms(y, n_components, n_features), log_det
 
 
 def _log_gaussian_spherical(X, means, precisions_cholesky):
-    diff = X[:, np.newaxis, :] - means[np.newaxis]
-    sq = np.einsum("ikj,ikj->ik", diff, diff)
-    return sq * precisions_cholesky**2 - 2.0 * X.shape[1] * np.log(precisions_cholesky)
+    n_components, n_features = means.shape
+    y = (X[:, np.newaxis, :] - means[np.newaxis]).reshape(X.shape[0], -1)
+    half = _half_squared_norms(y, n_components, n_features) * precisions_cholesky**2
+    return half, n_features * np.log(precisions_cholesky)
 
 
 _LOG_GAUSSIAN = {
@@ -183,9 +201,15 @@ _LOG_GAUSSIAN = {
 
 
 def estimate_log_gaussian_prob(
-    X: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray, covariance_type: str
+    X: np.ndarray,
+    means: np.ndarray,
+    precisions_cholesky: np.ndarray,
+    covariance_type: str,
+    offset: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Log density ``log N(x_i | mu_k, Sigma_k)`` of every sample under every component.
+
+    ``log N = -0.5 ||(x - mu_k) U_k||^2 + sum(log diag U_k) - 0.5 d log(2 pi)``.
 
     Parameters
     ----------
@@ -197,15 +221,19 @@ def estimate_log_gaussian_prob(
         Cholesky factors of the precisions (see the module docstring).
     covariance_type : {"full", "tied", "diag", "spherical"}
         The covariance type.
+    offset : numpy.ndarray of shape (n_components,) or float, default=0
+        Added to column ``k`` (the E-step passes ``log pi_k``, saving a pass over the
+        result).
 
     Returns
     -------
     numpy.ndarray of shape (n_samples, n_components)
-        The log densities, without the mixture weights.
+        The log densities (plus ``offset``).
     """
-    # Each helper returns the Mahalanobis term plus log det Sigma_k.
-    half = _LOG_GAUSSIAN[covariance_type](X, means, precisions_cholesky)
-    return -0.5 * (X.shape[1] * LOG_2PI + half)
+    # Each helper returns -0.5 * Mahalanobis term, and 0.5 * log det of the precision.
+    out, half_log_det = _LOG_GAUSSIAN[covariance_type](X, means, precisions_cholesky)
+    out += half_log_det - 0.5 * X.shape[1] * LOG_2PI + offset
+    return out
 
 
 def n_parameters(n_components: int, n_features: int, covariance_type: str) -> int:
