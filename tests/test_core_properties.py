@@ -1,5 +1,6 @@
 """Property tests of the EM core (hypothesis)."""
 
+import os
 import warnings
 
 import numpy as np
@@ -10,7 +11,14 @@ from hypothesis import strategies as st
 import emlib
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# In CI the examples are derandomised, so that a run is reproducible; locally every run
+# explores new examples.
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    derandomize=bool(os.environ.get("CI")),
+)
 
 
 @st.composite
@@ -65,6 +73,11 @@ def test_log_likelihood_never_decreases(problem):
             gm.fit(X)
         except emlib.CovarianceError:
             assume(False)  # a component collapsed: EM is undefined without reg_covar
+    # A component collapsed onto a point has a variance made of rounding noise and an
+    # unbounded likelihood: monotonicity is only meaningful while every variance is real.
+    floor = 1e-9 * X.var(axis=0).min()
+    smallest = min(np.linalg.eigvalsh(r.params.full_covariances()).min() for r in gm.history_)
+    assume(smallest > floor)
     lls = np.array([record.log_likelihood for record in gm.history_])
     # EM is monotone in exact arithmetic; allow only rounding-size decreases.
     steps = np.diff(lls)
