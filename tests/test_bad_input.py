@@ -139,3 +139,21 @@ def test_kmeans_bad_input():
         emlib.KMeans(2, init=np.zeros((3, 2))).fit(X)
     with pytest.raises(ValueError, match=r"variance must be > 0"):
         emlib.fixed_variance_em(X, X[:2], variance=0.0)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+@pytest.mark.parametrize("n_features", [2, 6])
+def test_a_point_mass_is_exactly_singular_not_rounding_noise(covariance_type, n_features):
+    """A component on identical points has covariance exactly 0 (+ reg_covar), whatever
+    rounding the sums went through, far from the origin and from the other component."""
+    rng = np.random.default_rng(1)
+    far = np.full(n_features, 1e3)
+    data = np.vstack([rng.normal(size=(40, n_features)), np.repeat(far[None], 6, axis=0)])
+    resp = np.zeros((46, 2))
+    resp[:40, 0] = 1.0
+    resp[40:, 1] = 1.0
+    params = emlib.m_step(data, resp, covariance_type, reg_covar=1e-6)
+    expected = 1e-6 * np.eye(n_features)
+    np.testing.assert_allclose(params.full_covariances()[1], expected, rtol=1e-9, atol=0)
+    with pytest.raises(emlib.CovarianceError, match="component 1"):
+        emlib.m_step(data, resp, covariance_type, reg_covar=0.0)

@@ -404,23 +404,47 @@ class _SufficientStatistics:
         weights = nk / nk.sum()
         delta = self.first / nk[:, None]  # new mean minus shift
         n_features = self.shift.shape[1]
+        diagonal = np.arange(n_features)
         if self.covariance_type == "tied":
             means = self.center + delta
-            cov = (self.second - np.einsum("k,ki,kj->ij", nk, delta, delta)) / nk.sum()
-            cov = 0.5 * (cov + cov.T)
-            cov.flat[:: n_features + 1] += reg_covar
+            moments = self.second / nk.sum()
+            cov = moments - np.einsum("k,ki,kj->ij", nk, delta, delta) / nk.sum()
+            cov = _zero_rounding_noise(cov[np.newaxis], moments[np.newaxis])[0]
+            cov[diagonal, diagonal] += reg_covar
         elif self.covariance_type == "full":
             means = self.shift + delta
-            cov = self.second / nk[:, None, None] - np.einsum("ki,kj->kij", delta, delta)
-            cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
-            cov[:, np.arange(n_features), np.arange(n_features)] += reg_covar
+            moments = self.second / nk[:, None, None]
+            cov = _zero_rounding_noise(moments - np.einsum("ki,kj->kij", delta, delta), moments)
+            cov[:, diagonal, diagonal] += reg_covar
         else:
             means = self.shift + delta
-            cov = self.second / nk[:, None] - delta**2
+            moments = self.second / nk[:, None]
+            cov = moments - delta**2
+            cov[cov <= _NOISE * moments] = 0.0
             if self.covariance_type == "spherical":
                 cov = cov.mean(axis=1)
             cov = cov + reg_covar
         return MixtureParams(weights, means, cov, self.covariance_type)
+
+
+# Relative size of the rounding noise in ``E[(x - s)(x - s)^T] - delta delta^T``: an
+# eigenvalue (or variance) below this fraction of the second moments is zero in exact
+# arithmetic (a component collapsed onto a point or a line) and is set to exactly zero, so
+# that ``reg_covar`` alone decides what happens, instead of noise.
+_NOISE = 1e4 * np.finfo(np.float64).eps
+
+
+def _zero_rounding_noise(cov: np.ndarray, moments: np.ndarray) -> np.ndarray:
+    """Symmetrise ``(K, d, d)`` covariances and zero their eigenvalues below the noise."""
+    cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+    floor = _NOISE * np.trace(moments, axis1=1, axis2=2)
+    values = np.linalg.eigvalsh(cov)
+    noisy = values[:, 0] <= floor
+    if noisy.any():
+        w, v = np.linalg.eigh(cov[noisy])
+        w[w <= floor[noisy, np.newaxis]] = 0.0
+        cov[noisy] = np.einsum("kij,kj,klj->kil", v, w, v)
+    return cov
 
 
 def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> MixtureParams:
