@@ -1,0 +1,188 @@
+"""The live front end of a lab: a thin ipywidgets wrapper around a state and a view.
+
+Only core ipywidgets are used (Button, sliders, Dropdown, IntText, HTML, Image, boxes), in
+ways that behave the same on ipywidgets 7.7.1 (Colab) and 8.x (JupyterLab 4, VS Code).
+The figure is rendered to PNG bytes and shown in a ``widgets.Image``: a redraw replaces
+the image in place, so nothing stacks up in Colab, and no matplotlib backend is involved.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from ._framework import LabView
+
+
+def _layout(**kwargs) -> widgets.Layout:
+    return widgets.Layout(**kwargs)
+
+
+def button(description: str, tooltip: str = "", *, width: str = "auto") -> widgets.Button:
+    """A button (the ``tooltip`` trait exists on ipywidgets 7 and 8 for buttons)."""
+    return widgets.Button(description=description, tooltip=tooltip, layout=_layout(width=width))
+
+
+def slider(
+    description: str,
+    value: float,
+    lo: float,
+    hi: float,
+    step: float,
+    *,
+    integer: bool = False,
+    width: str = "260px",
+    readout_format: str = ".2f",
+) -> widgets.Widget:
+    """A slider that updates on release (``continuous_update=False``): one redraw per move."""
+    common = dict(
+        description=description,
+        min=lo,
+        max=hi,
+        step=step,
+        value=value,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=_layout(width=width),
+    )
+    if integer:
+        return widgets.IntSlider(**common)
+    return widgets.FloatSlider(readout_format=readout_format, **common)
+
+
+def dropdown(description: str, options: Sequence[tuple[str, Any]], value: Any, *, width="220px"):
+    """A dropdown of ``(label, value)`` pairs."""
+    return widgets.Dropdown(
+        description=description,
+        options=list(options),
+        value=value,
+        style={"description_width": "initial"},
+        layout=_layout(width=width),
+    )
+
+
+def int_text(description: str, value: int, *, width: str = "150px") -> widgets.IntText:
+    """An integer box (e.g. a random seed)."""
+    return widgets.IntText(
+        description=description,
+        value=value,
+        style={"description_width": "initial"},
+        layout=_layout(width=width),
+    )
+
+
+class LabWidget(widgets.VBox):
+    """A lab in a notebook: controls, the figure as an image, and a status line.
+
+    Parameters
+    ----------
+    state : object
+        The lab's state; the widget only calls its methods.
+    view_cls : type of LabView
+        Draws the state; rebuilt when its ``structure_key`` changes.
+    title : str
+        Heading.
+    controls : dict of str to ipywidgets.Widget
+        The controls, by name (tests press ``lab.controls["e_step"].click()``).
+    rows : sequence of sequence of str
+        How the controls are laid out, one row per inner sequence.
+    describe : callable, optional
+        ``describe(state) -> str`` for the status line (default ``state.describe()``).
+    sync : callable, optional
+        ``sync(lab)`` after every change, to enable/disable buttons or move sliders; it
+        runs with ``lab.syncing`` True, so value observers ignore the changes it makes.
+
+    Attributes
+    ----------
+    state, view, controls, image, status : the parts above.
+    error : str or None
+        The message of the last action that failed with a ValueError, shown in the status.
+    """
+
+    def __init__(
+        self,
+        state: Any,
+        view_cls: type[LabView],
+        *,
+        title: str,
+        controls: dict[str, widgets.Widget],
+        rows: Sequence[Sequence[str]],
+        describe: Callable[[Any], str] | None = None,
+        sync: Callable[[LabWidget], None] | None = None,
+    ) -> None:
+        self.state = state
+        self.view_cls = view_cls
+        self.view = view_cls(state, blit=True)
+        self.controls = dict(controls)
+        self.error: str | None = None
+        self.syncing = False
+        self._describe = describe or (lambda s: s.describe())
+        self._sync = sync
+        self.image = widgets.Image(format="png", layout=_layout(max_width="100%", height="auto"))
+        self.status = widgets.HTML(value="")
+        heading = widgets.HTML(value=f"<b>{html.escape(title)}</b>")
+        boxes = [
+            widgets.HBox(
+                [self.controls[name] for name in row],
+                layout=_layout(flex_flow="row wrap", align_items="center"),
+            )
+            for row in rows
+        ]
+        super().__init__([heading, *boxes, self.image, self.status])
+        self.refresh()
+
+    # -------------------------------------------------------------- wiring helpers
+    def run(self, action: Callable[[], Any]) -> None:
+        """Apply ``action`` to the state, then redraw; a ValueError becomes the status."""
+        try:
+            action()
+        except ValueError as err:
+            self.error = str(err)
+        else:
+            self.error = None
+        self.refresh()
+
+    def on_click(self, name: str, action: Callable[[], Any]) -> None:
+        """Run ``action()`` when the button ``name`` is pressed."""
+        self.controls[name].on_click(lambda _button: self.run(action))
+
+    def on_value(self, name: str, action: Callable[[Any], Any]) -> None:
+        """Run ``action(new_value)`` when the control ``name`` changes (not during sync)."""
+
+        def handler(change):
+            if not self.syncing:
+                self.run(lambda: action(change["new"]))
+
+        self.controls[name].observe(handler, names="value")
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Set a control's value without triggering its action (used by ``sync``)."""
+        was = self.syncing
+        self.syncing = True
+        try:
+            self.controls[name].value = value
+        finally:
+            self.syncing = was
+
+    # -------------------------------------------------------------------- drawing
+    def refresh(self) -> None:
+        """Redraw the figure from the state and update the status line and controls."""
+        if self.view.needs_rebuild(self.state):
+            self.view.rebuild(self.state)
+        self.view.update(self.state)
+        self.image.value = self.view.png()
+        text = html.escape(self._describe(self.state))
+        if self.error:
+            text += (
+                f'<br><span style="color:#A04000"><b>Error:</b> {html.escape(self.error)}</span>'
+            )
+        self.status.value = f'<div role="status" aria-live="polite">{text}</div>'
+        if self._sync is not None:
+            self.syncing = True
+            try:
+                self._sync(self)
+            finally:
+                self.syncing = False
