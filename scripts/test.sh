@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Lint and test everything, in its own virtual environment (.venv-test):
+#   ruff check .  ->  pytest tests/  +  nbval over the notebooks in book/, exercises/, solutions/
+# Extra arguments go to pytest, e.g.  bash scripts/test.sh -m "not book" -x
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+
+ensure_venv .venv-test "test,book"
+cd "$REPO_ROOT"
+
+# Lint failures fail the run, but the tests still run so that one run shows every problem.
+echo ">>> ruff check ."
+lint=0
+"$VENV_PY" -m ruff check . || lint=$?
+
+# nbval only runs folders that hold notebooks (exercises/ and solutions/ may still be empty).
+# --nbval-lax: committed notebooks have no outputs to compare, so a notebook passes when every
+# cell runs without an exception (cells tagged raises-exception are expected to raise).
+targets=(tests)
+for dir in book exercises solutions; do
+    if [[ -n "$(find "$dir" -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -print -quit 2>/dev/null)" ]]; then
+        targets+=("$dir")
+    fi
+done
+
+echo ">>> pytest ${targets[*]}"
+status=0
+"$VENV_PY" -m pytest "${targets[@]}" --nbval-lax --nbval-current-env --durations=10 "$@" || status=$?
+if [[ $status -eq 5 ]]; then
+    echo "ERROR: pytest collected no tests: that is a failure, not a pass" >&2
+    status=1
+fi
+if [[ $lint -ne 0 ]]; then
+    echo "ERROR: ruff check found problems (see above)" >&2
+    [[ $status -ne 0 ]] || status=$lint
+fi
+exit "$status"
