@@ -30,6 +30,12 @@ if [[ $status -eq 5 ]]; then
     echo "ERROR: pytest collected no tests: that is a failure, not a pass" >&2
     status=1
 fi
+
+# The widget labs must work on Colab's ipywidgets 7.7.1 as well as on 8.x: their kernel-free
+# tests run a second time in an environment with ipywidgets 7.7.1.
+ensure_venv .venv-widgets7 "widgets7"
+echo ">>> pytest tests/test_labs.py with $("$VENV_PY" -c 'import ipywidgets; print("ipywidgets", ipywidgets.__version__)')"
+"$VENV_PY" -m pytest tests/test_labs.py -q -p no:cacheprovider || { [[ $status -ne 0 ]] || status=1; }
 if [[ $lint -ne 0 ]]; then
     echo "ERROR: ruff check found problems (see above)" >&2
     [[ $status -ne 0 ]] || status=$lint
