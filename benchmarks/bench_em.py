@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import os
 import platform
 import statistics
 import time
@@ -163,9 +164,12 @@ def main(argv=None) -> list[dict]:
             f"memory ratio {row['mem_ratio']:.3f}  diff {row['max_diff']:.1e}",
             flush=True,
         )
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     env = (
         f"Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, emlib {emlib.__version__}, {platform.machine()}"
+        f"{sklearn.__version__}, emlib {emlib.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, OPENBLAS_NUM_THREADS={threads}, load average {load}"
     )
     report = "\n\n".join([table(rows), summary(rows), f"Environment: {env}."])
     print(report)
