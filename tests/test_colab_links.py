@@ -145,7 +145,8 @@ def test_setup_cell_installs_emlib_into_a_fresh_environment(
     python = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env[nbtools.INSTALL_SOURCE_ENV] = str(checkout)
-    code = nbtools.setup_cell_source(repository) + "\nprint(emlib.__file__)\n"
+    # The chapters import emlib in the cells after the set-up cell.
+    code = nbtools.setup_cell_source(repository) + "\nimport emlib\nprint(emlib.__file__)\n"
     result = subprocess.run(
         [str(python), "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path,
         check=False,

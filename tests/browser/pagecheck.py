@@ -66,8 +66,8 @@ PAGE_FACTS = r"""
     hidden: img.getAttribute('aria-hidden') === 'true'
       || img.getAttribute('role') === 'presentation',
   })),
-  colab: Array.from(document.querySelectorAll('a[href*="colab.research.google.com"]'))
-    .map(a => a.href),
+  colab: Array.from(document.querySelectorAll(
+    '.dropdown-launch-buttons a[href*="colab.research.google.com"]')).map(a => a.href),
   animations: document.querySelectorAll('img[id^="_anim_img"]').length,
   quizzes: document.querySelectorAll('div[data-shufflequestions]').length,
   quizQuestions: document.querySelectorAll(

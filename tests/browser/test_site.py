@@ -1,8 +1,14 @@
 """The course website in a real browser (Debian Chromium via Playwright), with no internet.
 
 Each page of ``_toc.yml`` (and the search and index pages) is served from 127.0.0.1; every
-other request is blocked and counts as a failure.  A screenshot of every page is written to
-``_build/screenshots/`` (the path is printed at the end of the run).
+other request is blocked and counts as a failure.  Each page is opened once (pages with a
+quiz with MathJax held back for a second, like a slow network) and checked for console
+errors, failed requests, typeset mathematics, images and alt text, axe-core violations,
+its Colab button, and that its animations step, its quizzes answer and its widgets render.
+A screenshot of every page is written to ``_build/screenshots/`` (path printed at the end).
+
+Run against a site built beforehand with ``COURSE_SITE_HTML=<repo>/_build/html``; otherwise
+the ``built_site`` fixture of ``tests/conftest.py`` builds the book.
 """
 
 from __future__ import annotations
@@ -99,8 +105,15 @@ def test_colab_link_opens_this_notebook(visitor: PageVisitor, page: TocPage) -> 
     notebook = "/".join(x for x in (prefix, f"{page.docname}.ipynb") if x)
     expected = f"{colab}/github/{owner_repo}/blob/{branch}/{notebook}"
     links = visitor.report(page.html).facts["colab"]
-    assert links, f"{page.html}: no Colab launch link"
-    assert set(links) == {expected}, f"{page.html}: Colab links {links}, expected {expected}"
+    assert links, f"{page.html}: no Colab launch button"
+    assert set(links) == {expected}, f"{page.html}: Colab buttons {links}, expected {expected}"
+    # the button is reachable: the launch menu opens and shows it
+    tab, _ = visitor.visit(page.html)
+    tab.locator(".dropdown-launch-buttons button.dropdown-toggle").first.click()
+    item = tab.locator('.dropdown-launch-buttons a[href*="colab.research.google.com"]').first
+    item.wait_for(state="visible", timeout=5_000)
+    assert item.get_attribute("href") == expected
+    tab.keyboard.press("Escape")
     assert (REPO_ROOT / notebook).is_file(), f"the Colab link points at {notebook}, not in the repo"
 
 
