@@ -9,7 +9,7 @@ points and K = 3. Then, per lab, the build time and size of the website's static
 Run (no kernel needed)::
 
     python benchmarks/bench_labs.py              # prints a Markdown report
-    python benchmarks/bench_labs.py --out benchmarks/README-labs.md
+    python benchmarks/bench_labs.py --out report.md   # the table recorded in benchmarks/README.md
     python benchmarks/bench_labs.py --quick      # fewer repetitions
 
 By default BLAS is limited to one thread (``OPENBLAS_NUM_THREADS=1`` etc., set before numpy
