@@ -72,6 +72,7 @@ def test_static_player(name):
     static = LABS[name](mode="static")
     assert isinstance(static, StaticLab)
     html = static.html
+    assert f'data-emlib-lab="{name}"' in html  # how the website test counts the labs
     # One embedded PNG per caption, and enough frames to be worth a player.
     assert count_frames(html) == static.n_frames >= 4
     # The player's controls, with accessible names.

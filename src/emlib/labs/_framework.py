@@ -391,9 +391,12 @@ def static_lab(
         .replace("@ALT@", _script_json(alt))
     )
     n = len(captions)
+    # The lab's public name (the key of emlib.labs.LABS) is its module's name: tests count
+    # the labs on the website by this attribute.
+    lab_name = view_cls.__module__.rsplit(".", 1)[-1].lstrip("_")
     page = "\n".join(
         [
-            f'<figure class="emlib-lab emlib-lab-static" role="group" '
+            f'<figure class="emlib-lab emlib-lab-static" data-emlib-lab="{lab_name}" role="group" '
             f'aria-label="{html.escape(title, quote=True)}" style="margin:0 0 1em 0">',
             f'<div style="font-weight:bold;margin-bottom:0.3em">{html.escape(title)}</div>',
             player,
