@@ -64,3 +64,15 @@ def test_every_lab_has_a_working_animation_on_the_website(built_site):
     # No live widget state was baked into a page instead (the build runs the labs static).
     for page in sorted(built_site.rglob("book/*.html")):
         assert "application/vnd.jupyter.widget-view+json" not in page.read_text(encoding="utf-8")
+
+
+PAGE_BUDGET = 3 * 1024 * 1024
+
+
+def test_chapter_pages_stay_under_3_mb(built_site):
+    """A chapter's HTML (with its embedded lab animations) plus its own images."""
+    for page in sorted(built_site.glob("book/*.html")):
+        text = page.read_text(encoding="utf-8")
+        images = set(re.findall(r'src="(\.\./_images/[^"]+)"', text))
+        weight = page.stat().st_size + sum((page.parent / src).stat().st_size for src in images)
+        assert weight < PAGE_BUDGET, f"{page.name} weighs {weight / 2**20:.2f} MiB"
