@@ -266,7 +266,11 @@ def log_responsibilities(X, params: MixtureParams) -> tuple[np.ndarray, np.ndarr
         ``log p(x_i)``.
     """
     params = _check_params(params)
-    X = check_data(X, n_features=params.n_features)
+    return _log_responsibilities(check_data(X, n_features=params.n_features), params)
+
+
+def _log_responsibilities(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`log_responsibilities` on data that is already validated."""
     n_samples = X.shape[0]
     log_resp = np.empty((n_samples, params.n_components))
     log_prob = np.empty(n_samples)
@@ -349,17 +353,15 @@ class _SufficientStatistics:
         self.nk = np.zeros(n_components)
         self.first = np.zeros((n_components, n_features))  # sum_i r_ik (x_i - s_k)
         if covariance_type == "tied":
-            # One shift for every component, so that the resp-free second moment is shared.
-            self.center = self.shift.mean(axis=0)
             self.second = np.zeros((n_features, n_features))
         elif covariance_type == "full":
             self.second = np.zeros((n_components, n_features, n_features))
         else:
             self.second = np.zeros((n_components, n_features))
-        self.n_samples = 0
         # With few features, second moments of all components come from one matrix
-        # product of resp with the products of feature pairs, about one common centre.
-        self.common_centre = covariance_type in ("diag", "spherical") or (
+        # product of resp with the products of feature pairs, about one common centre; tied
+        # covariances always use one centre, so that their resp-free second moment is shared.
+        self.common_centre = covariance_type in ("tied", "diag", "spherical") or (
             covariance_type == "full" and n_features <= SMALL_N_FEATURES
         )
         if self.common_centre:
@@ -367,7 +369,6 @@ class _SufficientStatistics:
 
     def add(self, X: np.ndarray, resp: np.ndarray) -> None:
         """Accumulate a block of samples with their responsibilities."""
-        self.n_samples += X.shape[0]
         self.nk += resp.sum(axis=0)
         getattr(self, f"_add_{self.covariance_type}")(X, resp)
 
@@ -387,7 +388,7 @@ class _SufficientStatistics:
         self.second += np.matmul(diff.transpose(0, 2, 1), diff)
 
     def _add_tied(self, X, resp):
-        diff = X - self.center
+        diff = X - self.shift[0]
         self.first += resp.T @ diff
         self.second += diff.T @ diff
 
@@ -406,7 +407,7 @@ class _SufficientStatistics:
         n_features = self.shift.shape[1]
         diagonal = np.arange(n_features)
         if self.covariance_type == "tied":
-            means = self.center + delta
+            means = self.shift + delta
             moments = self.second / nk.sum()
             cov = moments - np.einsum("k,ki,kj->ij", nk, delta, delta) / nk.sum()
             cov = _zero_rounding_noise(cov[np.newaxis], moments[np.newaxis])[0]

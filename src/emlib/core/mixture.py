@@ -25,16 +25,17 @@ from ._validation import (
     check_random_state,
     check_weights,
 )
+from .datasets import sample_mixture
 from .em import (
     MixtureParams,
     _em_iteration,
+    _log_responsibilities,
     _log_weighted_prob,
-    log_responsibilities,
     logsumexp_rows,
     m_step,
 )
-from .gaussian import n_parameters
 from .kmeans import KMeans, kmeans_plusplus, squared_distances
+from .selection import aic, bic
 
 
 class ConvergenceWarning(UserWarning):
@@ -298,11 +299,11 @@ class GaussianMixture:
                 converged = True
                 break
         if self.record_history:
-            log_resp, log_prob = log_responsibilities(X, params)
+            log_resp, log_prob = _log_responsibilities(X, params)
             resp = np.exp(log_resp) if keep_resp else None
             history.append(EMRecord(n_iter, params, float(log_prob.sum()), resp))
         if self.max_iter == 0:
-            lower_bound = float(log_responsibilities(X, params)[1].mean())
+            lower_bound = float(_log_responsibilities(X, params)[1].mean())
         return params, lower_bound, lower_bounds, n_iter, converged, history
 
     def _set_params(self, params: MixtureParams) -> None:
@@ -328,11 +329,11 @@ class GaussianMixture:
         -------
         numpy.ndarray of shape (N, K)
         """
-        return np.exp(log_responsibilities(self._fitted_data(X), self.params_)[0])
+        return np.exp(_log_responsibilities(self._fitted_data(X), self.params_)[0])
 
     def predict(self, X) -> np.ndarray:
         """The most probable component of each sample."""
-        return log_responsibilities(self._fitted_data(X), self.params_)[0].argmax(axis=1)
+        return _log_responsibilities(self._fitted_data(X), self.params_)[0].argmax(axis=1)
 
     def score_samples(self, X) -> np.ndarray:
         """``log p(x_i)`` of each sample under the fitted mixture.
@@ -349,18 +350,11 @@ class GaussianMixture:
 
     def bic(self, X) -> float:
         """Bayesian information criterion ``-2 log p(X) + p log N``; lower is better."""
-        X = self._fitted_data(X)
-        return -2.0 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+        return bic(self._fitted_data(X), self.params_)
 
     def aic(self, X) -> float:
         """Akaike information criterion ``-2 log p(X) + 2 p``; lower is better."""
-        X = self._fitted_data(X)
-        return -2.0 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
-
-    def _n_parameters(self) -> int:
-        return n_parameters(
-            self.params_.n_components, self.params_.n_features, self.covariance_type
-        )
+        return aic(self._fitted_data(X), self.params_)
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw samples from the fitted mixture.
@@ -371,8 +365,6 @@ class GaussianMixture:
         z : numpy.ndarray of shape (n_samples,)
             The component each sample came from.
         """
-        from .datasets import sample_mixture
-
         if not hasattr(self, "params_"):
             raise NotFittedError("This GaussianMixture is not fitted yet; call fit(X) first.")
         n_samples = check_positive_int(n_samples, "n_samples")

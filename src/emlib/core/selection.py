@@ -10,7 +10,6 @@ import numpy as np
 from ._validation import check_data, check_positive_int
 from .em import MixtureParams, log_likelihood
 from .gaussian import n_parameters
-from .mixture import GaussianMixture
 
 
 def bic(X, params: MixtureParams) -> float:
@@ -90,6 +89,8 @@ def select_n_components(
     -------
     SelectionResult
     """
+    from .mixture import GaussianMixture  # mixture.py imports bic and aic from here
+
     X = check_data(X)
     ks = np.array([check_positive_int(k, "n_components") for k in n_components])
     if ks.size == 0:
