@@ -34,7 +34,7 @@ def _singular_message(component: int | None, what: str) -> str:
         f"The {what} of {where} is not positive definite, so its Cholesky factorisation "
         "failed. This happens when a component collapses onto a single point or onto a line "
         "(a singular covariance). Increase reg_covar (for example to 1e-3), use fewer "
-        "components, or rescale the data."
+        "components, or remove duplicated records (rescaling does not help)."
     )
 
 
