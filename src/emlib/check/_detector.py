@@ -7,7 +7,8 @@ for the student, by their dotted names (``"emlib.e_step"``, ``"scipy.special.log
 Python function that starts. Afterwards the targets are looked up in the modules loaded by
 then, and a recorded code object counts as a forbidden call when it *is* the code of a target
 (a function, every method of a class and of its library base classes, nested functions
-included) or is a byte-for-byte copy of one (source exec'd under another name).
+included) or is a copy of one (its source compiled again, under any name: same arguments,
+names, local variables and constants).
 
 So a call is caught whatever name, alias, ``getattr``, ``__import__("em" + "lib")`` or
 ``exec`` leads to it, while a student's own function that happens to be called ``m_step``
@@ -52,13 +53,22 @@ _len = len
 _str = str
 _BaseException = BaseException
 
-#: Code shorter than this (in bytes) is compared by identity only: tiny functions such as
-#: ``return self._n`` are the same byte code everywhere.
-_MIN_FINGERPRINT_BYTES = 24
+#: Code using fewer names than this is compared by identity only: tiny functions such as
+#: ``return self._n`` look the same everywhere.
+_MIN_FINGERPRINT_NAMES = 5
 
 
-def _fingerprint(code: types.CodeType) -> tuple[bytes, tuple[str, ...], tuple[str, ...]]:
-    return (code.co_code, code.co_names, code.co_varnames)
+def _fingerprint(code: types.CodeType) -> tuple | None:
+    """What a copy of ``code`` compiled from the same source keeps (not the byte code itself,
+    whose encoding depends on how it was compiled), or ``None`` for tiny functions."""
+    if _len(code.co_names) + _len(code.co_varnames) < _MIN_FINGERPRINT_NAMES:
+        return None
+    constants = _tuple(c for c in code.co_consts if not _isinstance(c, _CodeType))
+    try:
+        hash(constants)
+    except TypeError:
+        return None
+    return (code.co_argcount, code.co_names, code.co_varnames, constants)
 
 
 def _nested_codes(code: types.CodeType) -> Iterator[types.CodeType]:
@@ -220,12 +230,14 @@ class Monitor:
             for function in _functions_of(obj, package):
                 for code in _nested_codes(function.__code__):
                     identity.setdefault(code, spec)
-                    if _len(code.co_code) >= _MIN_FINGERPRINT_BYTES:
-                        copies.setdefault(_fingerprint(code), spec)
+                    fingerprint = _fingerprint(code)
+                    if fingerprint is not None:
+                        copies.setdefault(fingerprint, spec)
         for code in self._codes:
             spec = identity.get(code)
-            if spec is None and _len(code.co_code) >= _MIN_FINGERPRINT_BYTES:
-                spec = copies.get(_fingerprint(code))
+            if spec is None:
+                fingerprint = _fingerprint(code)
+                spec = None if fingerprint is None else copies.get(fingerprint)
             if spec is not None:
                 return f"`{spec}`"
         return None

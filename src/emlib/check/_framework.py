@@ -229,6 +229,7 @@ class Diagnosis:
     name: str
     hint: str
     detect: Callable[[Trial], bool | str | None]
+    everywhere: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -241,8 +242,9 @@ class Diagnosis:
         if not self.hint.strip():
             raise ValueError(f"Diagnosis {self.name!r} needs a hint for the student")
 
-    def run(self, trial: Trial) -> str | None:
-        """The detail text if the mistake is detected (``""`` for no detail), else ``None``."""
+    def judge(self, trial: Trial) -> str | Literal[False] | None:
+        """The detail if detected (``""`` for none), ``False`` if ``detect`` said exactly
+        ``False`` (contradicted, see ``everywhere``), else ``None``."""
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -251,9 +253,16 @@ class Diagnosis:
             return None
         if isinstance(found, str):
             return found
+        if found is False or (isinstance(found, np.bool_) and not found):
+            return False
         if isinstance(found, (bool, np.bool_)) and found:
             return ""
         return None
+
+    def run(self, trial: Trial) -> str | None:
+        """The detail text if the mistake is detected (``""`` for no detail), else ``None``."""
+        found = self.judge(trial)
+        return None if found is False else found
 
 
 # --------------------------------------------------------------------------- results
@@ -658,7 +667,7 @@ class Exercise:
         1. the answer is not written yet, runs forbidden library code, computes nothing
            (None, the same output whatever the input, an argument returned unchanged);
         2. the exercise's diagnoses, in their order: known mistakes (each shown only if the
-           answer reproduces that mistake's output on a case where it matters) and
+           answer reproduces that mistake's output on every case where it matters) and
            properties (shape, finite, rows sum to 1, symmetric...);
         3. an exception, or an argument changed in place;
         4. the comparison of the first failing case: type and shape, then finite values,
@@ -689,15 +698,6 @@ class Exercise:
                 n_cases=n,
                 n_failed=n,
             )
-        if unused and not any(t.raised for t in trials):
-            names = " and ".join(f"`{name}`" for name in unused)
-            return self.failure(
-                "own-function-unused",
-                f"This exercise asks you to use your own {names} (from the exercise above), and "
-                f"`{self.target}` never called it: compute that part with it.",
-                n_cases=n,
-                n_failed=n,
-            )
         failing: list[tuple[Trial, Mismatch | None]] = []
         for trial in trials:
             if trial.raised or trial.mutated:
@@ -709,6 +709,8 @@ class Exercise:
             if problem is not None:
                 failing.append((trial, problem))
         if not failing:
+            if unused:
+                return self._unused(unused, n_cases=n, n_failed=n)
             if self.consistency is not None:
                 problem = self.consistency(trials)
                 if problem is not None:
@@ -753,11 +755,19 @@ class Exercise:
                         **counts,
                     )
 
+        if unused and not any(t.raised for t in trials):
+            return self._unused(unused, case=first, **counts)
+
         # 2. the exercise's own diagnoses, in order
         for diagnosis in self.diagnoses:
+            judged: dict[int, str | Literal[False] | None] = {}
+            if diagnosis.everywhere:
+                judged = {id(t): diagnosis.judge(t) for t in trials if not t.raised}
+                if any(v is False for v in judged.values()):
+                    continue
             for trial, _ in failing:
-                detail = diagnosis.run(trial)
-                if detail is not None:
+                detail = judged[id(trial)] if id(trial) in judged else diagnosis.run(trial)
+                if detail is not None and detail is not False:
                     message = diagnosis.hint + (f" ({detail})" if detail else "")
                     return self.failure(diagnosis.name, message, case=trial.case.title, **counts)
 
@@ -789,6 +799,15 @@ class Exercise:
         if problem.mistake == "wrong-values":
             message = _localise(trials, {id(t) for t, _ in failing}) + message
         return self.failure(problem.mistake, message, case=trial.case.title, **counts)
+
+    def _unused(self, unused: Sequence[str], **kwargs: Any) -> Result:
+        names = " and ".join(f"`{name}`" for name in unused)
+        return self.failure(
+            "own-function-unused",
+            f"This exercise asks you to use your own {names} (from the exercise above), and "
+            f"`{self.target}` never called it: compute that part with it.",
+            **kwargs,
+        )
 
     def grade(self, answer: Any, cases: Sequence[Case] | None = None) -> Result:
         """Run and evaluate ``answer`` in this process, without showing anything.

@@ -128,6 +128,8 @@ MIXTURE_PDF = register(
         cases=[
             fixed(
                 "one standard normal component",
+                special="there is a single standard normal component, N(x | 0, 1)",
+                focus="look at how the weights, the means and the standard deviations enter",
                 x=np.array([-2.0, -1.0, 0.0, 0.5, 3.0]),
                 weights=np.array([1.0]),
                 means=np.array([0.0]),

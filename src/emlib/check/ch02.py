@@ -246,6 +246,15 @@ LABEL_POSTERIOR = register(
         reference=_label_posterior,
         cases=[
             fixed(
+                "two components with equal weights",
+                special="all the weights are equal",
+                focus="look at how π_k enters",
+                x=np.array([-3.0, -1.0, 0.0, 0.5, 1.0, 2.0, 4.0]),
+                weights=np.array([0.5, 0.5]),
+                means=np.array([-1.0, 1.5]),
+                stds=np.array([1.0, 0.5]),
+            ),
+            fixed(
                 "two components with unequal weights",
                 x=np.array([-3.0, -1.0, 0.0, 0.5, 1.0, 2.0, 4.0]),
                 weights=np.array([0.8, 0.2]),

@@ -171,6 +171,13 @@ def _one_dimensional_case(rng: np.random.Generator) -> dict[str, Any]:
     return {"X": np.array([[-2.0], [0.0], [0.5], [1.0], [3.0]]), "params": params}
 
 
+def _equal_weights_case(rng: np.random.Generator) -> dict[str, Any]:
+    params = emlib.MixtureParams(
+        weights=[0.5, 0.5], means=[[0.0], [1.0]], covariances=[[[1.0]], [[0.25]]]
+    )
+    return {"X": np.array([[-2.0], [0.0], [0.5], [1.0], [3.0]]), "params": params}
+
+
 def _far_points_case(rng: np.random.Generator) -> dict[str, Any]:
     params = emlib.MixtureParams(
         weights=[0.5, 0.3, 0.2],
@@ -211,6 +218,12 @@ RESPONSIBILITIES = register(
         points=3,
         reference=lambda X, params: emlib.e_step(X, params)[0],
         cases=[
+            Case(
+                "two components in 1-D with equal weights",
+                _equal_weights_case,
+                special="all the weights are equal",
+                focus="look at how π_k enters",
+            ),
             Case("two components in 1-D with unequal weights", _one_dimensional_case),
             Case("overlapping clusters in 2-D", _overlapping_case),
             Case("points far from every centre", _far_points_case),

@@ -57,7 +57,31 @@ FORBIDDEN = (
 Run = tuple[emlib.MixtureParams, np.ndarray]
 
 
-def _em_loop(
+_RUNS: dict[bytes, Run] = {}
+_FIELDS = ("weights", "means", "covariances")
+
+
+def _em_loop(X: Any, params: emlib.MixtureParams, tol: float, max_iter: int, **options) -> Run:
+    """:func:`_run_em_loop`, remembered: the cases, the reference and the diagnoses run the
+    same loops again and again (the restart exercise runs every start several times)."""
+    X = np.asarray(X, dtype=np.float64)
+    key = b"|".join(
+        [
+            X.tobytes(),
+            str(X.shape).encode(),
+            *(np.asarray(getattr(params, f), dtype=np.float64).tobytes() for f in _FIELDS),
+            params.covariance_type.encode(),
+            repr((float(tol), int(max_iter), sorted(options.items()))).encode(),
+        ]
+    )
+    if key not in _RUNS:
+        if len(_RUNS) > 512:
+            _RUNS.clear()
+        _RUNS[key] = _run_em_loop(X, params, tol, max_iter, **options)
+    return _RUNS[key]
+
+
+def _run_em_loop(
     X: Any,
     params: emlib.MixtureParams,
     tol: float,

@@ -291,6 +291,8 @@ KMEANS = register(
             ),
             fixed(
                 "a single iteration",
+                special="n_iter = 1",
+                focus="look at what must be redone at every iteration with the new means",
                 X=_EMPTY_X,
                 means_init=np.array([[0.0, 0.5], [1.0, 1.0]]),
                 n_iter=1,

@@ -358,7 +358,7 @@ CHOOSE_K = register(
         compare=cmp.close_each(["bic_scores", "best_k"], rtol=1e-6),
         diagnoses=[
             dx.matches(
-                lambda mll, n, d, cov: _bic_values(mll, n, d, cov, times_n=False),
+                lambda mll, n, d, cov: (_bic_values(mll, n, d, cov, times_n=False), 0),
                 name="mean-not-total",
                 hint="Your BIC values use the mean log-likelihood per sample (what "
                 "`GaussianMixture.score` returns) where BIC needs the total, "
@@ -373,7 +373,7 @@ CHOOSE_K = register(
                 _parameter_count_off,
             ),
             dx.matches(
-                lambda mll, n, d, cov: -_bic_values(mll, n, d, cov),
+                lambda mll, n, d, cov: (-_bic_values(mll, n, d, cov), 0),
                 name="bic-sign",
                 hint="Your BIC values have the wrong sign: BIC = −2 log p(X | θ) + p log N, "
                 "a positive penalty added to minus twice the log-likelihood.",
