@@ -19,7 +19,7 @@ from emlib.check import exercises as registered_exercises
 from .collect import Submission, display_names, find_notebooks, read_submission
 from .options import GradingOptions
 from .report import write_reports
-from .sandbox import check_sandbox, prepare_job, run_submission
+from .sandbox import check_sandbox, font_cache, prepare_job, run_submission
 from .score import Plan, SubmissionGrade, plan_exercise, score_record, zero_results
 
 __all__ = ["Plans", "grade_notebooks", "grade_one"]
@@ -89,9 +89,18 @@ class Plans:
 
 
 def grade_one(
-    path: Path, name: str, options: GradingOptions, scratch: Path, plans: Plans | None = None
+    path: Path,
+    name: str,
+    options: GradingOptions,
+    scratch: Path,
+    plans: Plans | None = None,
+    fonts: Path | None = None,
 ) -> SubmissionGrade:
-    """Grade one notebook: read it, run it (sandboxed), score the answers."""
+    """Grade one notebook: read it, run it (sandboxed), score the answers.
+
+    ``scratch`` is the run's private folder; ``plans`` and ``fonts`` (matplotlib's cache) are
+    shared by the submissions of a run.
+    """
     import nbformat
 
     plans = plans or Plans(options)
@@ -122,11 +131,12 @@ def grade_one(
     planned = [plans.get(e) for e in exercises]  # before any student code runs
     job = prepare_job(
         nbformat.writes(submission.notebook),
-        [{"target": e.target, "forbidden": list(e.forbidden)} for e in exercises],
+        [{"target": e.target, "watch": e.watch} for e in exercises],
         [encoded for _, encoded in planned],
         f"_emlib_grader_{secrets.token_hex(8)}",
         options,
         scratch,
+        fonts,
     )
     try:
         outcome = run_submission(job, options, len(planned))
@@ -247,11 +257,12 @@ def grade_notebooks(
     grades: list[SubmissionGrade | None] = [None] * len(notebooks)
     scratch = Path(tempfile.mkdtemp(prefix="emlib-grade-"))
     plans = Plans(options)
+    fonts = font_cache(scratch)
     bar = tqdm(total=len(notebooks), unit="notebook", file=progress, disable=progress is None)
 
     def one(i: int) -> None:
         try:
-            grades[i] = grade_one(notebooks[i], names[i], options, scratch, plans)
+            grades[i] = grade_one(notebooks[i], names[i], options, scratch, plans, fonts)
         except Exception as exc:  # never lose a row: report it as a grader error
             grades[i] = _crashed(notebooks[i], names[i], options, exc)
         g = grades[i]

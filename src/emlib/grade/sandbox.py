@@ -47,6 +47,8 @@ __all__ = [
     "Outcome",
     "SandboxUnavailable",
     "check_sandbox",
+    "font_cache",
+    "prepare_job",
     "run_submission",
 ]
 
@@ -93,7 +95,12 @@ RESULT_SCHEMA: dict[str, Any] = {
                     "type": {"type": "string", "maxLength": 200},
                     "error": {"type": "string", "maxLength": 2000},
                     "trials": {"type": "array", "maxItems": 1000, "items": _TRIAL},
-                    "forbidden": {"type": ["string", "null"], "maxLength": 200},
+                    "forbidden": {"type": ["string", "null"], "maxLength": 500},
+                    "unused": {
+                        "type": "array",
+                        "maxItems": 100,
+                        "items": {"type": "string", "maxLength": 200},
+                    },
                 },
             },
         },
@@ -290,22 +297,45 @@ def _limits(options: GradingOptions, n_exercises: int) -> dict[str, int]:
     return limits
 
 
+def font_cache(scratch: Path) -> Path:
+    """Build matplotlib's font cache once per run, for every submission to start from.
+
+    A sandbox starts with an empty home, and matplotlib would otherwise spend seconds
+    building this cache in every notebook that imports it.
+    """
+    folder = scratch / "matplotlib"
+    folder.mkdir()
+    env = _environment(str(scratch), sandboxed=False) | {"MPLCONFIGDIR": str(folder)}
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,  # without a cache, notebooks are only slower
+    )
+    return folder
+
+
 def prepare_job(
     notebook_text: str,
-    exercises: list[dict[str, str]],
+    exercises: list[dict[str, Any]],
     inputs: list[str],
     collector: str,
     options: GradingOptions,
     scratch: Path,
+    fonts: Path | None = None,
 ) -> Path:
     """Write a submission's private scratch folder; return the job folder in it.
 
-    ``inputs[i]`` is the encoded list of input dicts of ``exercises[i]``.
+    ``inputs[i]`` is the encoded list of input dicts of ``exercises[i]``; ``fonts`` is the
+    run's :func:`font_cache`, copied to ``matplotlib/``.
     """
     folder = Path(tempfile.mkdtemp(prefix="sub-", dir=scratch))
     job = folder / "job"
     for sub in ("", "cases", "work", "out"):
         (job / sub).mkdir()
+    if fonts is not None:
+        shutil.copytree(fonts, job / "matplotlib")
     (job / "submission.ipynb").write_text(notebook_text, encoding="utf-8")
     for i, text in enumerate(inputs):
         (job / "cases" / f"{i}.json").write_text(text, encoding="utf-8")

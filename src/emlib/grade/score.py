@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from emlib.check import Exercise, Result, Trial
+from emlib.check import Exercise, Result
 
 from .options import GradingOptions
 
@@ -103,48 +103,10 @@ def zero_results(exercises: Sequence[Exercise], mistake: str, message: str) -> l
     return [e.failure(mistake, message) for e in exercises]
 
 
-def _trials(plan: Plan, entries: list[dict[str, Any]]) -> list[Trial]:
-    from emlib.check._codec import decode
-
-    if len(entries) != len(plan.cases):
-        raise ValueError(f"{len(entries)} answers for {len(plan.cases)} cases")
-    trials = []
-    for case, args, expected, entry in zip(
-        plan.cases, plan.inputs, plan.expected, entries, strict=True
-    ):
-        if "output" not in entry and "error_type" not in entry:
-            raise ValueError("an answer has neither an output nor an error")
-        trials.append(
-            Trial(
-                case,
-                args,
-                expected,
-                output=decode(entry["output"]) if "output" in entry else None,
-                error_type=entry.get("error_type"),
-                error=entry.get("error"),
-                mutated=tuple(entry.get("mutated", [])),
-            )
-        )
-    return trials
-
-
 def score_record(plan: Plan, record: dict[str, Any], options: GradingOptions) -> Result:
     """The verdict on one exercise from its (schema-validated) answer record."""
     exercise = plan.exercise
     status = record["status"]
-    target = exercise.target
-    if status == "missing":
-        return exercise.failure(
-            "missing",
-            f"Your notebook defines no function called `{target}` (or the cell defining it "
-            "did not run). Keep the name given in the exercise.",
-        )
-    if status == "not-callable":
-        return exercise.failure(
-            "not-callable",
-            f"`{target}` should be a function; in your notebook it is a "
-            f"{record.get('type', 'value')}.",
-        )
     if status == "timeout":
         return exercise.failure(
             "timeout",
@@ -161,11 +123,10 @@ def score_record(plan: Plan, record: dict[str, Any], options: GradingOptions) ->
         return exercise.failure(
             "not-graded", f"The grader could not collect your answer: {record.get('error')}."
         )
-    try:
-        trials = _trials(plan, record.get("trials", []))
+    try:  # ok, missing, not-callable: decided exactly as in the notebook's check
+        return exercise.evaluate_record(record, plan.cases, plan.inputs, plan.expected)
     except Exception as exc:  # anything malformed in the answers: this exercise only
         return exercise.failure(
             "not-graded",
             f"The grader could not read your answer ({type(exc).__name__}: {str(exc)[:200]}).",
         )
-    return exercise.evaluate(trials, forbidden_used=record.get("forbidden"))

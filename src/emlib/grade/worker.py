@@ -273,7 +273,7 @@ class KernelSession:
         in_path = self.job_dir / "cases" / f"{i}.json"
         out_path = self.job_dir / "out" / f"answer-{i}-{secrets.token_hex(8)}.json"
         source = (
-            f"{self.collector}(globals(), {exercise['target']!r}, {exercise['forbidden']!r}, "
+            f"{self.collector}(globals(), {exercise['target']!r}, {exercise['watch']!r}, "
             f"{str(in_path)!r}, {str(out_path)!r})"
         )
         try:
