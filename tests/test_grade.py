@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from wrong_answers import SUBMISSIONS, edited_notebook
 
 import emlib
 from emlib.check import assignments, exercises, load_all
@@ -303,9 +304,27 @@ def _robustness_notebooks() -> dict[str, nbformat.NotebookNode | str]:
         "renamed_function": _edit_code(
             sol, [("def responsibilities(", "def my_responsibilities(")]
         ),
+        "kills_the_worker": _after_first_check(
+            sol, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+        ),
         "computed_name": _edit_code(sol, [COMPUTED_NAME]),
         "own_helpers": _edit_code(sol, [OWN_HELPERS]),
     }
+
+
+#: A few of the checks' submissions (tests/wrong_answers.py, all tested in process there),
+#: graded through kernels and the sandbox: the run-time detector, seeds, a required helper,
+#: and correct alternatives whose own helpers are named like library functions.
+THROUGH_KERNELS = [
+    ("ch01.mixture_pdf", "emlib through __import__ and getattr"),
+    ("ch01.sample_mixture_1d", "ignores its seed (an unseeded generator)"),
+    ("ch06.kmeans", "own helper named m_step"),
+    ("ch07.decomposition", "KL = log p - ELBO"),
+    ("ch08.choose_k", "gm.bic through the notebook's fits"),
+]
+CHOSEN = [
+    next(s for s in SUBMISSIONS if (s.key, s.description) == wanted) for wanted in THROUGH_KERNELS
+]
 
 
 def _site_folders() -> list[Path]:
@@ -350,6 +369,13 @@ def graded(tmp_path_factory):
         save(f"exercise_{assignment}", _read(ROOT / "exercises" / name), name)
     for folder, nb in _robustness_notebooks().items():
         save(folder, nb)
+    for i, submission in enumerate(CHOSEN):
+        solution = SOLUTIONS[submission.assignment]
+        save(
+            f"submission_{i}",
+            edited_notebook(submission, _read(solution)),
+            _exercise_name(solution),
+        )
     # Kernels are slow: the hostile cells share two notebooks. One starts from the solution
     # (it must keep its full marks), the other from the untouched exercise (it must stay at 0).
     hostile = _hostile_cells(out, subs)
@@ -415,6 +441,20 @@ def test_every_assignment_has_a_solution():
     assert set(assignments()) <= set(SOLUTIONS)
 
 
+@pytest.mark.parametrize("i", range(len(CHOSEN)), ids=[f"{k}-{d[:25]}" for k, d in THROUGH_KERNELS])
+def test_submissions_get_the_same_verdict_through_the_grader(graded, i):
+    submission = CHOSEN[i]
+    result = graded["results"][f"submission_{i}"]
+    got = _by_name(result)[submission.name]
+    if submission.expect is None:
+        assert got.passed, got.explanation()
+        assert result.total == result.maximum
+    else:
+        assert got.earned == 0 and got.mistake == submission.expect, got.explanation()
+        others = [e for e in result.exercises if e.name != submission.name]
+        assert all(e.passed for e in others), [e.explanation() for e in others]
+
+
 # --------------------------------------------------------------------------- robustness
 
 
@@ -472,6 +512,27 @@ def test_kernel_is_restarted_for_the_exercises_after_a_crash(graded):
     assert got["log_sum_exp"].mistake == "kernel-died"
     assert got["responsibilities"].earned == 3
     assert any("restarted to grade the remaining" in note for note in result.notes)
+
+
+def test_a_notebook_that_kills_the_worker_gets_a_grader_error_row(graded):
+    result = graded["results"]["kills_the_worker"]
+    assert result.status == "grader-error" and result.total == 0 and result.maximum == 5
+    assert any("wrote no result" in note for note in result.notes)
+
+
+def test_the_gradebook_is_written_when_grading_crashes(tmp_path, monkeypatch):
+    from emlib.grade import pipeline
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the worker could not start")
+
+    monkeypatch.setattr(pipeline, "run_submission", crash)
+    (result,) = grade_notebooks([CH03_SOLUTION], tmp_path, OPTIONS)
+    assert result.status == "grader-error" and result.total == 0 and result.maximum == 5
+    assert "the worker could not start" in result.notes[0]
+    with open(tmp_path / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["status"] == "grader-error" and row["total"] == "0"
 
 
 def test_renamed_function_is_reported_missing(graded):
