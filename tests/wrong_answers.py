@@ -475,6 +475,15 @@ SUBMISSIONS: list[Submission] = [
     S("ch07.kl_gap", "no weights", "no-weights",
       (("log_joint = np.log(params.weights) + component_log_densities(X, params)\n    log_post",
         "log_joint = component_log_densities(X, params)\n    log_post"),)),
+    S("ch07.kl_gap", "loops over the points, scipy softmax, np.where for 0 log 0", None,
+      append="def kl_gap(X, resp, params):\n"
+             "    from scipy.special import log_softmax\n"
+             "    lj = np.log(params.weights) + component_log_densities(X, params)\n"
+             "    total = 0.0\n"
+             "    for q, lp in zip(resp, log_softmax(lj, axis=1)):\n"
+             "        safe = np.where(q > 0, q, 1.0)\n"
+             "        total += np.sum(np.where(q > 0, q * (np.log(safe) - lp), 0.0))\n"
+             "    return total\n"),
     # ------------------------------------------------------------------ 7.3 decomposition
     S("ch07.decomposition", "recomputes the responsibilities after the M-step",
       "responsibilities-recomputed",

@@ -40,6 +40,7 @@ __all__ = ["Monitor"]
 _setprofile = sys.setprofile
 _getprofile = sys.getprofile
 _thread_setprofile = threading.setprofile
+_thread_getprofile = getattr(threading, "getprofile", lambda: None)
 _thread_setprofile_code = getattr(threading.setprofile, "__code__", None)
 _modules = sys.modules
 _CodeType = types.CodeType
@@ -194,7 +195,7 @@ class Monitor:
             elif event == "c_call" and arg is _setprofile:
                 disabled.append("`sys.setprofile`")
 
-        previous = _getprofile()
+        previous, previous_threads = _getprofile(), _thread_getprofile()
         _thread_setprofile(hook)
         _setprofile(hook)
         try:
@@ -203,7 +204,7 @@ class Monitor:
             intact = _getprofile() is hook
             active[0] = False
             _setprofile(previous)
-            _thread_setprofile(None)
+            _thread_setprofile(previous_threads)
             if not intact:
                 disabled.append("a replaced profile hook")
 

@@ -171,7 +171,7 @@ def _blobs_bic_case(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _bic_reference(log_likelihood: float, n_params: int, n_samples: int) -> float:
-    """``-2 log p(X | θ) + p log N``, the formula of :func:`emlib.bic` and ``gm.bic(X)``."""
+    """``-2 log p(X | θ) + n_θ log N``, the formula of :func:`emlib.bic` and ``gm.bic(X)``."""
     return -2.0 * float(log_likelihood) + int(n_params) * np.log(int(n_samples))
 
 
@@ -196,7 +196,7 @@ BIC = register(
                 ),
                 name="log-likelihood-sign",
                 hint="The log-likelihood enters BIC with a minus sign: BIC = −2 log p(X | θ) "
-                "+ p log N. A better fit (higher log-likelihood) must LOWER the BIC.",
+                "+ n_θ log N. A better fit (higher log-likelihood) must LOWER the BIC.",
             ),
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: (
@@ -208,24 +208,24 @@ BIC = register(
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: -2.0 * log_likelihood + 2 * n_params,
                 name="aic-penalty",
-                hint="That is AIC's penalty, 2p. BIC charges log N per parameter: "
-                "BIC = −2 log p(X | θ) + p log N.",
+                hint="That is AIC's penalty, 2 n_θ. BIC charges log N per parameter: "
+                "BIC = −2 log p(X | θ) + n_θ log N.",
             ),
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: (
                     -log_likelihood + n_params * np.log(n_samples)
                 ),
                 name="missing-factor-two",
-                hint="The log-likelihood is multiplied by −2 in BIC: −2 log p(X | θ) + p log N.",
+                hint="The log-likelihood is multiplied by −2 in BIC: −2 log p(X | θ) + n_θ log N.",
             ),
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: (
                     log_likelihood - 0.5 * n_params * np.log(n_samples)
                 ),
                 name="higher-is-better-form",
-                hint="You wrote BIC in its 'higher is better' form, log p(X | θ) − (p/2) log N. "
+                hint="You wrote BIC in its 'higher is better' form, log p(X | θ) − (n_θ/2) log N. "
                 "This course, emlib and scikit-learn use −2 times that, "
-                "−2 log p(X | θ) + p log N, where LOWER is better.",
+                "−2 log p(X | θ) + n_θ log N, where LOWER is better.",
             ),
         ],
         forbidden=(
@@ -368,14 +368,14 @@ CHOOSE_K = register(
             Diagnosis(
                 "parameter-count",
                 "Your BIC values are off by a whole number of log N from the right ones: the "
-                "numbers of free parameters p are wrong. Count them with your `n_parameters` "
+                "numbers of free parameters n_θ are wrong. Count them with your `n_parameters` "
                 "for this `covariance_type` and `n_features`.",
                 _parameter_count_off,
             ),
             dx.matches(
                 lambda mll, n, d, cov: (-_bic_values(mll, n, d, cov), 0),
                 name="bic-sign",
-                hint="Your BIC values have the wrong sign: BIC = −2 log p(X | θ) + p log N, "
+                hint="Your BIC values have the wrong sign: BIC = −2 log p(X | θ) + n_θ log N, "
                 "a positive penalty added to minus twice the log-likelihood.",
                 select=lambda out: out[0],
             ),
