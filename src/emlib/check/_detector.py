@@ -6,9 +6,9 @@ for the student, by their dotted names (``"emlib.e_step"``, ``"scipy.special.log
 (:func:`sys.setprofile`, also installed for new threads) records the code object of every
 Python function that starts. Afterwards the targets are looked up in the modules loaded by
 then, and a recorded code object counts as a forbidden call when it *is* the code of a target
-(a function, every method of a class and of its library base classes, nested functions
-included) or is a copy of one (its source compiled again, under any name: same arguments,
-names, local variables and constants).
+(a function; every method of a class and of its base classes from the same subpackage;
+nested functions included) or is a copy of one (its source compiled again, under any name:
+same arguments, names, local variables and constants).
 
 So a call is caught whatever name, alias, ``getattr``, ``__import__("em" + "lib")`` or
 ``exec`` leads to it, while a student's own function that happens to be called ``m_step``
@@ -79,31 +79,34 @@ def _nested_codes(code: types.CodeType) -> Iterator[types.CodeType]:
             yield from _nested_codes(const)
 
 
-def _functions_of(obj: Any, package: str, depth: int = 0) -> Iterator[Any]:
+def _functions_of(obj: Any, depth: int = 0) -> Iterator[Any]:
     """The Python functions that make up ``obj``: itself, or a class's methods."""
     if depth > 3:
         return
     wrapped = _getattr(obj, "__wrapped__", None)
     if wrapped is not None and wrapped is not obj:
-        yield from _functions_of(wrapped, package, depth + 1)
+        yield from _functions_of(wrapped, depth + 1)
     if _isinstance(obj, (types.MethodType, staticmethod, classmethod)):
-        yield from _functions_of(obj.__func__, package, depth + 1)
+        yield from _functions_of(obj.__func__, depth + 1)
         return
     if _isinstance(obj, property):
         for part in (obj.fget, obj.fset, obj.fdel):
             if part is not None:
-                yield from _functions_of(part, package, depth + 1)
+                yield from _functions_of(part, depth + 1)
         return
     if _isinstance(obj, _FunctionType):
         yield obj
         return
     cls = obj if _isinstance(obj, _type) else _type(obj)
+    # the class and its bases from the same subpackage (sklearn.mixture's BaseMixture, not
+    # sklearn.base's BaseEstimator, which every estimator shares)
+    home = (_getattr(cls, "__module__", "") or "").rsplit(".", 1)[0]
     for klass in cls.__mro__:
         module = _getattr(klass, "__module__", "") or ""
-        if not (module == package or module.startswith(package + ".")):
-            continue  # object, builtins, numpy's mixins...: not this target
+        if not (module == home or module.startswith(home + ".")):
+            continue
         for value in klass.__dict__.values():
-            yield from _functions_of(value, package, depth + 1)
+            yield from _functions_of(value, depth + 1)
 
 
 def _belongs_to(obj: Any, package: str) -> bool:
@@ -228,7 +231,7 @@ class Monitor:
             obj, package = resolved
             if not _belongs_to(obj, package):
                 return f"`{spec}`, which your notebook replaced by its own object"
-            for function in _functions_of(obj, package):
+            for function in _functions_of(obj):
                 for code in _nested_codes(function.__code__):
                     identity.setdefault(code, spec)
                     fingerprint = _fingerprint(code)

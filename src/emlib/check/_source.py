@@ -8,11 +8,10 @@ at run time (:mod:`emlib.check._detector`).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 __all__ = [
     "GRADER_INTERNALS",
-    "code_cells_as_python",
     "suspicious_code",
 ]
 
@@ -27,17 +26,6 @@ def _to_python(source: str) -> str:
         return TransformerManager().transform_cell(source)
     except Exception:
         return source
-
-
-def code_cells_as_python(sources: Iterable[str]) -> list[ast.Module]:
-    """Parse each code cell; cells with syntax errors are skipped."""
-    modules = []
-    for source in sources:
-        try:
-            modules.append(ast.parse(_to_python(source)))
-        except (SyntaxError, ValueError):
-            continue
-    return modules
 
 
 #: Names that only code poking at the checks or the grader would mention.
