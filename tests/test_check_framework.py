@@ -670,3 +670,63 @@ def test_every_exercise_has_wrong_answers_and_a_correct_alternative():
         mine = [s for s in SUBMISSIONS if s.key == exercise.key]
         assert sum(s.expect is not None for s in mine) >= 4, exercise.key
         assert any(s.expect is None for s in mine), exercise.key
+
+
+def test_unregistered_mistakes_are_localised_by_the_special_cases():
+    exercise = _tiny_exercise(
+        reference=lambda x, w: x * w,
+        cases=[
+            fixed("w = 1", x=np.array([1.0, 2.0]), w=1.0, special="w = 1", focus="look at w"),
+            fixed("w = 3", x=np.array([4.0, 5.0]), w=3.0),
+        ],
+    )
+    only_special = exercise.grade(lambda x, w: x * w if w == 1 else 2 * x)
+    assert only_special.mistake == "wrong-values"
+    assert only_special.message.startswith(
+        "Your function is right when w = 1, but wrong otherwise: look at w."
+    )
+    wrong_everywhere = exercise.grade(lambda x, w: x * w + 1)
+    assert wrong_everywhere.message.startswith(
+        "Your function is wrong even in the simple case where w = 1."
+    )
+
+
+def test_a_known_mistake_is_named_only_where_it_is_reproduced_everywhere():
+    def tripled_on_small_values(x):
+        return np.where(np.abs(x) < 1.5, 3 * x, 2 * x + 0.5)
+
+    exercise = _tiny_exercise(
+        diagnoses=[dx.matches(lambda x: 3 * x, name="tripled", hint="You multiplied by 3.")]
+    )
+    assert exercise.grade(lambda x: 3 * x).mistake == "tripled"
+    # equal to 3x on one entry of one case only: the mistake is not named
+    assert exercise.grade(tripled_on_small_values).mistake == "wrong-values"
+
+
+def test_malformed_records_are_refused():
+    exercise = _tiny_exercise()
+    cases = list(exercise.cases)
+    inputs = [c.build() for c in cases]
+    expected = [exercise.expected(i) for i in inputs]
+    for record in (
+        {"status": "ok", "trials": []},
+        {"status": "ok", "trials": [{"output": {"__pickle__": "x"}}] * len(cases)},
+        {"status": "ok", "trials": [{}] * len(cases), "forbidden": 3},
+        {"status": "weird"},
+    ):
+        with pytest.raises(ValueError):
+            exercise.evaluate_record(record, cases, inputs, expected)
+    missing = exercise.evaluate_record({"status": "missing"}, cases, inputs, expected)
+    assert missing.mistake == "missing" and "`double`" in missing.message
+
+
+def test_the_same_seed_must_give_the_same_sample():
+    from emlib.check import ch01
+
+    def unseeded(n_samples, weights, means, stds, seed):
+        rng = np.random.default_rng()
+        z = rng.choice(len(weights), size=n_samples, p=weights)
+        return rng.normal(np.asarray(means)[z], np.asarray(stds)[z]), z
+
+    result = _grade(ch01.SAMPLE_MIXTURE_1D, unseeded)
+    assert result.mistake == "not-reproducible" and "same `seed`" in result.message
