@@ -804,8 +804,9 @@ class Exercise:
         names = " and ".join(f"`{name}`" for name in unused)
         return self.failure(
             "own-function-unused",
-            f"This exercise asks you to use your own {names} (from the exercise above), and "
-            f"`{self.target}` never called it: compute that part with it.",
+            f"This exercise asks you to use your own {names} (from an exercise above), and "
+            f"`{self.target}` never called it: compute that part with it, not from your other "
+            "results (that would make them agree by construction).",
             **kwargs,
         )
 
