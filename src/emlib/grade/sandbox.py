@@ -212,6 +212,15 @@ def _bwrap_prefix(scratch_mounts: tuple[str, ...] = ()) -> list[str]:
         ]
     else:
         args += ["--unshare-all"]
+    binds = [*_python_roots(), _emlib_dir()]
+    # bwrap would create the folders above a mount point private to root (0700): `nobody`
+    # could not reach the Python installation (or its home) through them.
+    made: set[Path] = set()
+    for path in [*binds, Path(HOME)]:
+        for parent in reversed(path.parents[:-1]):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
     args += scratch_mounts
     args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -220,15 +229,6 @@ def _bwrap_prefix(scratch_mounts: tuple[str, ...] = ()) -> list[str]:
             args += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
-    binds = [*_python_roots(), _emlib_dir()]
-    # bwrap would create the folders above a mount point private to root (0700): `nobody`
-    # could not reach the Python installation through them.
-    made: set[Path] = set()
-    for path in binds:
-        for parent in reversed(path.parents[:-1]):
-            if parent not in made:
-                made.add(parent)
-                args += ["--perms", "0755", "--dir", str(parent)]
     for path in binds:
         args += ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev"]
