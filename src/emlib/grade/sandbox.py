@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,14 +123,11 @@ class Outcome:
         Why there is no result (the worker crashed, the file was invalid...).
     timed_out : bool
         Whether the sandbox was killed at its hard time limit.
-    seconds : float
-        Wall-clock time in the sandbox.
     """
 
     result: dict[str, Any] | None
     problem: str | None
     timed_out: bool
-    seconds: float
 
 
 _INSTALL_HINT = (
@@ -384,7 +380,6 @@ def run_submission(job: Path, options: GradingOptions, n_exercises: int) -> Outc
     else:
         command = [sys.executable, "-m", "emlib.grade.worker", str(job)]
         env = _environment(str(job), sandboxed=False)
-    started = time.monotonic()
     timed_out = False
     with open(log, "wb") as handle, open(channel, "wb") as result_file:
         proc = subprocess.Popen(
@@ -402,19 +397,18 @@ def run_submission(job: Path, options: GradingOptions, n_exercises: int) -> Outc
             timed_out = True
         finally:
             _stop(proc, job, options.sandbox)
-    seconds = time.monotonic() - started
     if timed_out:
-        return Outcome(None, "timeout", True, seconds)
+        return Outcome(None, "timeout", True)
     try:
         result = _read_result(channel, 64 * 2**20 * (n_exercises + 1))
     except ValueError as exc:
         tail = log.read_bytes()[-1500:].decode("utf-8", errors="replace").strip()
         last = tail.splitlines()[-1] if tail else f"exit status {proc.returncode}"
-        return Outcome(None, f"{exc}; the worker said: {last[:300]}", False, seconds)
+        return Outcome(None, f"{exc}; the worker said: {last[:300]}", False)
     if len(result["records"]) != n_exercises:
         problem = f"{len(result['records'])} answers for {n_exercises} exercises"
-        return Outcome(None, problem, False, seconds)
-    return Outcome(result, None, False, seconds)
+        return Outcome(None, problem, False)
+    return Outcome(result, None, False)
 
 
 def _stop(proc: subprocess.Popen[bytes], job: Path, sandboxed: bool) -> None:
