@@ -7,8 +7,12 @@ The same code decides a verdict in two places:
 * in the student's notebook, ``Exercise.check(answer)`` runs the answer on the cases,
   evaluates it, shows the result and raises :class:`CheckFailed` when it is wrong;
 * in the grader (:mod:`emlib.grade`), the answer runs in the student's kernel but the
-  cases, the reference answers and :meth:`Exercise.evaluate` stay in the grader's own
+  cases, the reference answers and :meth:`Exercise.evaluate_record` stay in the grader's own
   process, so nothing the notebook does to ``emlib.check`` changes the grade.
+
+Both run the answer with the same function, :func:`emlib.check._harness.run_answer` (under
+the run-time forbidden-call detector of :mod:`emlib.check._detector`), and both decide with
+:meth:`Exercise.evaluate_record` on the record it returns: the two verdicts cannot differ.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import html
 import importlib
 import pkgutil
 import re
-import types
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import _codec, _detector, _harness
 from ._codec import same_value
 from .compare import Comparator, Mismatch, close, values_close
 
@@ -39,7 +43,6 @@ __all__ = [
     "NotAttempted",
     "Result",
     "Trial",
-    "WrongAnswer",
     "assignments",
     "exercises",
     "fixed",
@@ -65,9 +68,10 @@ class NotAttempted(CheckFailed):
 #: reported by the grader.
 BUILTIN_MISTAKES: dict[str, str] = {
     "not-attempted": "the answer still raises NotImplementedError",
-    "missing": "the notebook defines no object with the exercise's name",
+    "missing": "the notebook defines no function with the exercise's name",
     "not-callable": "the answer should be a function and is not",
-    "forbidden-call": "the answer calls a library function that does the exercise",
+    "forbidden-call": "the answer runs a library function that does the exercise",
+    "own-function-unused": "the answer does not use the student's function it must use",
     "exception": "the answer raised an exception",
     "modified-input": "the answer changed one of its arguments in place",
     "returned-none": "the answer returned None",
@@ -77,6 +81,7 @@ BUILTIN_MISTAKES: dict[str, str] = {
     "constant-output": "the answer is the same whatever the input",
     "returned-input": "the answer returns one of its arguments unchanged",
     "wrong-values": "the answer has wrong values",
+    "not-reproducible": "the answer depends on something else than its arguments (a seed)",
     "timeout": "the answer did not finish in time",
     "kernel-died": "the answer crashed the Python kernel",
     "not-graded": "the notebook could not be run",
@@ -105,12 +110,21 @@ class Case:
     randomised : bool
         Whether the case is random. The grader adds cases with fresh seeds for every
         randomised ``make``, so answers cannot be hard-coded.
+    special : str
+        For an easy special case, what makes it special, as a clause: ``"all the weights
+        are equal"``. An answer right on this case and wrong on an ordinary one is told
+        "right when all the weights are equal, wrong otherwise" and ``focus``.
+    focus : str
+        Where to look when the answer is right only on this special case, e.g. ``"look at
+        how π_k enters"``.
     """
 
     label: str
     make: Callable[[np.random.Generator], Mapping[str, Any]]
     seed: int = 0
     randomised: bool = False
+    special: str = ""
+    focus: str = ""
 
     @property
     def title(self) -> str:
@@ -138,13 +152,14 @@ class Case:
         return replace(self, seed=int(seed))
 
 
-def fixed(label: str, **inputs: Any) -> Case:
+def fixed(label: str, *, special: str = "", focus: str = "", **inputs: Any) -> Case:
     """A case with fixed inputs, e.g. ``fixed("two points", X=np.zeros((2, 1)), params=p)``.
 
     The inputs are deep-copied, so a function that modifies them cannot affect later runs.
+    ``special`` and ``focus``: see :class:`Case`.
     """
     frozen = copy.deepcopy(inputs)
-    return Case(label, lambda rng: copy.deepcopy(frozen))
+    return Case(label, lambda rng: copy.deepcopy(frozen), special=special, focus=focus)
 
 
 def random_cases(
@@ -214,6 +229,7 @@ class Diagnosis:
     name: str
     hint: str
     detect: Callable[[Trial], bool | str | None]
+    everywhere: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -226,8 +242,9 @@ class Diagnosis:
         if not self.hint.strip():
             raise ValueError(f"Diagnosis {self.name!r} needs a hint for the student")
 
-    def run(self, trial: Trial) -> str | None:
-        """The detail text if the mistake is detected (``""`` for no detail), else ``None``."""
+    def judge(self, trial: Trial) -> str | Literal[False] | None:
+        """The detail if detected (``""`` for none), ``False`` if ``detect`` said exactly
+        ``False`` (contradicted, see ``everywhere``), else ``None``."""
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -236,31 +253,16 @@ class Diagnosis:
             return None
         if isinstance(found, str):
             return found
+        if found is False or (isinstance(found, np.bool_) and not found):
+            return False
         if isinstance(found, (bool, np.bool_)) and found:
             return ""
         return None
 
-
-@dataclass(frozen=True)
-class WrongAnswer:
-    """A plausible wrong answer, used by the test-suite to prove a diagnosis works.
-
-    The test-suite copies the solution notebook, applies ``replace`` to its code cells and
-    grades it: the exercise must get 0 points with mistake ``expect``.
-
-    Parameters
-    ----------
-    description : str
-        What the wrong answer does, e.g. ``"leaves out the weights"``.
-    replace : sequence of (old, new)
-        Text substitutions in the solution notebook's code; each ``old`` must occur.
-    expect : str
-        The mistake id the check must report (a diagnosis name or a built-in id).
-    """
-
-    description: str
-    replace: Sequence[tuple[str, str]]
-    expect: str
+    def run(self, trial: Trial) -> str | None:
+        """The detail text if the mistake is detected (``""`` for no detail), else ``None``."""
+        found = self.judge(trial)
+        return None if found is False else found
 
 
 # --------------------------------------------------------------------------- results
@@ -400,58 +402,9 @@ def _deepcopy_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in inputs.items()}
 
 
-def mutated_inputs(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
-    """Names of the inputs that differ between ``before`` and ``after``."""
-    return tuple(k for k in before if not same_value(before[k], after.get(k)))
-
-
-def _error_text(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    return text if len(text) <= 500 else text[:497] + "..."
-
-
-def _collect_code_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _collect_code_names(const)
-    return names
-
-
-def forbidden_call_in_function(func: Any, forbidden: Iterable[str], _depth: int = 0) -> str | None:
-    """The first forbidden name that ``func`` (or a helper it calls) uses, else ``None``.
-
-    Looks at the names in the function's byte code (globals and attributes, e.g. both
-    ``emlib`` and ``e_step`` in ``emlib.e_step``) and at the ``__name__`` of the global
-    objects they refer to, which catches aliases such as ``from emlib import e_step as f``.
-    Helpers defined in the same namespace (the notebook) are followed, 5 levels deep.
-    """
-    forbidden = set(forbidden)
-    code = getattr(func, "__code__", None)
-    namespace = getattr(func, "__globals__", None)
-    if not forbidden or code is None or namespace is None or _depth > 5:
-        return None
-    closure = dict(zip(code.co_freevars, getattr(func, "__closure__", None) or (), strict=False))
-    for name in sorted(_collect_code_names(code) | set(closure)):
-        if name in forbidden:
-            return name
-        try:
-            obj = closure[name].cell_contents if name in closure else namespace.get(name)
-        except ValueError:  # an empty closure cell
-            continue
-        obj_name = getattr(obj, "__name__", None) if callable(obj) else None
-        if obj_name in forbidden:
-            return obj_name
-        if isinstance(obj, types.FunctionType) and obj.__globals__ is namespace and obj is not func:
-            found = forbidden_call_in_function(obj, forbidden, _depth + 1)
-            if found:
-                return found
-    return None
-
-
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise. Create it with :func:`register` in a chapter module.
+    """One graded exercise: a function the student writes. Register it in a chapter module.
 
     Parameters
     ----------
@@ -462,28 +415,32 @@ class Exercise:
     points : int
         Points for a correct answer (all or nothing).
     reference : callable
-        The correct answer: for ``kind="function"`` a function called like the student's
-        (``reference(*inputs.values())``); for ``kind="value"`` a function of no argument
-        returning the expected value. Usually a function of :mod:`emlib`.
+        The correct answer, called like the student's function
+        (``reference(*inputs.values())``). Usually a function of :mod:`emlib`.
     cases : sequence of Case
-        Test cases (``kind="function"`` only): fixed ones from :func:`fixed` and random
-        ones from :func:`random_cases`.
+        Test cases: fixed ones from :func:`fixed` and random ones from :func:`random_cases`.
     diagnoses : sequence of Diagnosis
-        Plausible mistakes, most specific first (see :mod:`emlib.check.diagnoses`).
+        Plausible mistakes and properties, in the order of :meth:`evaluate` (see
+        :mod:`emlib.check.diagnoses`).
     compare : callable
         ``compare(output, expected) -> Mismatch | str | None``; default
         :func:`emlib.check.compare.close`.
     title : str
         Shown to students, e.g. ``"Exercise 3.2: responsibilities"``; default ``name``.
-    kind : {"function", "value"}
-        Whether the student writes a function or computes a value.
     target : str
-        Name of the function/variable in the notebook; default ``name``.
+        Name of the function in the notebook; default ``name``.
     forbidden : sequence of str
-        Names the answer must not use (library functions that would do the exercise), e.g.
-        ``("e_step", "predict_proba")``.
-    wrong_answers : sequence of WrongAnswer
-        At least two plausible wrong answers, for the test-suite.
+        Dotted names of the library functions or classes that would do the exercise, e.g.
+        ``("emlib.e_step", "sklearn.mixture.GaussianMixture")``: running any of them while
+        the answer runs costs the points (:mod:`emlib.check._detector`).
+    avoid : sequence of str
+        Names of the student's own functions (other exercises of the notebook) that the
+        answer must not run, e.g. ``("elbo",)`` for a KL that must not be log p − ELBO.
+    require : sequence of str
+        Names of the student's own functions that the answer must run, e.g. ``("kl_gap",)``.
+    consistency : callable, optional
+        ``consistency(trials) -> Mismatch | None``, run when every case passed: a property
+        across cases, e.g. that the same seed gives the same sample and another seed another.
     """
 
     assignment: str
@@ -494,10 +451,11 @@ class Exercise:
     diagnoses: Sequence[Diagnosis] = ()
     compare: Comparator = field(default_factory=close)
     title: str = ""
-    kind: Literal["function", "value"] = "function"
     target: str = ""
     forbidden: Sequence[str] = ()
-    wrong_answers: Sequence[WrongAnswer] = ()
+    avoid: Sequence[str] = ()
+    require: Sequence[str] = ()
+    consistency: Callable[[Sequence[Trial]], Mismatch | None] | None = None
 
     def __post_init__(self) -> None:
         if not re.match(r"^[A-Za-z_]\w*$", self.assignment):
@@ -512,18 +470,19 @@ class Exercise:
             )
         if not callable(self.reference):
             raise ValueError(f"exercise {self.name!r}: reference must be callable")
-        if self.kind not in ("function", "value"):
-            raise ValueError(
-                f"exercise {self.name!r}: kind must be 'function' or 'value'; got {self.kind!r}"
-            )
-        if self.kind == "function" and not self.cases:
-            raise ValueError(f"exercise {self.name!r}: a function exercise needs at least one case")
-        if self.kind == "value" and self.cases:
-            raise ValueError(f"exercise {self.name!r}: a value exercise takes no cases")
+        if not self.cases:
+            raise ValueError(f"exercise {self.name!r}: an exercise needs at least one case")
+        for spec in self.forbidden:
+            if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", spec):
+                raise ValueError(
+                    f"exercise {self.name!r}: forbidden entries are dotted names such as "
+                    f"'emlib.e_step'; got {spec!r}"
+                )
         object.__setattr__(self, "cases", tuple(self.cases))
         object.__setattr__(self, "diagnoses", tuple(self.diagnoses))
         object.__setattr__(self, "forbidden", tuple(self.forbidden))
-        object.__setattr__(self, "wrong_answers", tuple(self.wrong_answers))
+        object.__setattr__(self, "avoid", tuple(self.avoid))
+        object.__setattr__(self, "require", tuple(self.require))
         object.__setattr__(self, "title", self.title or self.name)
         object.__setattr__(self, "target", self.target or self.name)
         if not self.target.isidentifier():
@@ -533,18 +492,20 @@ class Exercise:
         names = [d.name for d in self.diagnoses]
         if len(set(names)) != len(names):
             raise ValueError(f"exercise {self.name!r}: diagnosis names must be unique; got {names}")
-        known = set(names) | set(BUILTIN_MISTAKES)
-        for wrong in self.wrong_answers:
-            if wrong.expect not in known:
-                raise ValueError(
-                    f"exercise {self.name!r}: wrong answer {wrong.description!r} expects mistake "
-                    f"{wrong.expect!r}, which is neither a diagnosis of this exercise nor built in"
-                )
 
     @property
     def key(self) -> str:
         """``"assignment.name"``, e.g. ``"ch03.responsibilities"``."""
         return f"{self.assignment}.{self.name}"
+
+    @property
+    def watch(self) -> dict[str, list[str]]:
+        """What the run-time detector watches: the ``watch`` argument of the collector."""
+        return {
+            "forbidden": list(self.forbidden),
+            "avoid": list(self.avoid),
+            "require": list(self.require),
+        }
 
     # ------------------------------------------------------------------ cases
     def grading_cases(self, seed: int | None = None, n_extra: int = 0) -> list[Case]:
@@ -553,8 +514,6 @@ class Exercise:
         The extra seeds derive from ``seed`` and the exercise's key, so a grading run is
         reproducible but its random cases are not the ones students see.
         """
-        if self.kind == "value":
-            return [Case("your value", lambda rng: {})]
         cases = list(self.cases)
         if seed is None or n_extra <= 0:
             return cases
@@ -571,44 +530,92 @@ class Exercise:
 
     def expected(self, inputs: Mapping[str, Any]) -> Any:
         """The reference answer for ``inputs`` (computed on a copy)."""
-        if self.kind == "value":
-            return self.reference()
         return self.reference(*_deepcopy_inputs(inputs).values())
 
     # ------------------------------------------------------------------ running
-    def run(self, answer: Any, cases: Sequence[Case] | None = None) -> list[Trial]:
-        """Run ``answer`` on ``cases`` (default: the exercise's) in this process."""
+    def record(self, answer: Any, inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Run ``answer`` in this process exactly as the grader's kernel does: the record.
+
+        The inputs travel through the same encoding as in the grader (a copy each).
+        """
+        if not callable(answer):
+            return {"status": "not-callable", "type": type(answer).__name__}
+        copies = _codec.loads(_codec.dumps(list(inputs)))
+        namespace = getattr(answer, "__globals__", {})
+        return _harness.run_answer(answer, copies, self.watch, namespace, _codec, _detector)
+
+    def trials(
+        self,
+        record: Mapping[str, Any],
+        cases: Sequence[Case],
+        inputs: Sequence[Mapping[str, Any]],
+        expected: Sequence[Any],
+    ) -> list[Trial]:
+        """The :class:`Trial` of each case from an ``"ok"`` record (see ``_harness``).
+
+        Raises
+        ------
+        ValueError
+            If the record is malformed (wrong number of entries, undecodable output...).
+        """
+        entries = record.get("trials")
+        if not isinstance(entries, list) or len(entries) != len(cases):
+            raise ValueError(f"the record has no list of {len(cases)} answers")
         trials = []
-        for case in cases if cases is not None else self.grading_cases():
-            inputs = case.build()
-            expected = self.expected(inputs)
-            if self.kind == "value":
-                trials.append(Trial(case, inputs, expected, output=answer))
-                continue
-            student_inputs = _deepcopy_inputs(inputs)
-            try:
-                output = answer(*student_inputs.values())
-            except Exception as exc:  # the student's bug, reported as a hint
-                trials.append(
-                    Trial(
-                        case,
-                        inputs,
-                        expected,
-                        error_type=type(exc).__name__,
-                        error=_error_text(exc),
-                    )
-                )
-                continue
+        for case, args, exp, entry in zip(cases, inputs, expected, entries, strict=True):
+            if not isinstance(entry, Mapping):
+                raise ValueError("an answer entry is not an object")
+            error_type = entry.get("error_type")
             trials.append(
                 Trial(
                     case,
-                    inputs,
-                    expected,
-                    output=output,
-                    mutated=mutated_inputs(inputs, student_inputs),
+                    dict(args),
+                    exp,
+                    output=_codec.decode(entry["output"]) if "output" in entry else None,
+                    error_type=None if error_type is None else str(error_type)[:100],
+                    error=None if entry.get("error") is None else str(entry["error"])[:500],
+                    mutated=tuple(str(m) for m in entry.get("mutated", []) if m in args),
                 )
             )
         return trials
+
+    def evaluate_record(
+        self,
+        record: Mapping[str, Any],
+        cases: Sequence[Case],
+        inputs: Sequence[Mapping[str, Any]],
+        expected: Sequence[Any],
+    ) -> Result:
+        """The verdict on a record of :func:`emlib.check._harness.run_answer`.
+
+        Handles the statuses ``ok``, ``missing`` and ``not-callable``; the grader reports
+        its own (``timeout``, ``kernel-died``...) with :meth:`failure`.
+
+        Raises
+        ------
+        ValueError
+            If the record is malformed.
+        """
+        status = record.get("status")
+        if status == "missing":
+            return self.failure(
+                "missing",
+                f"Your notebook defines no function called `{self.target}` (or the cell "
+                "defining it did not run). Keep the name given in the exercise.",
+            )
+        if status == "not-callable":
+            return self.failure(
+                "not-callable",
+                f"`{self.target}` should be a function; you gave a {record.get('type')}. Pass "
+                f"your function itself, without calling it: `check_{self.name}({self.target})`.",
+            )
+        if status != "ok":
+            raise ValueError(f"unknown record status {status!r}")
+        forbidden = record.get("forbidden")
+        if forbidden is not None and not isinstance(forbidden, str):
+            raise ValueError("the record's 'forbidden' is not a string")
+        unused = [str(n) for n in record.get("unused", []) if n in self.require]
+        return self.evaluate(self.trials(record, cases, inputs, expected), forbidden, unused)
 
     # ------------------------------------------------------------------ verdict
     def result(
@@ -636,11 +643,10 @@ class Exercise:
 
     def not_attempted(self) -> Result:
         """The result of an answer that still raises ``NotImplementedError``."""
-        what = "function" if self.kind == "function" else "cell"
         return self.result(
             "not-attempted",
             "not-attempted",
-            f"Your {what} still raises `NotImplementedError`: replace the line "
+            "Your function still raises `NotImplementedError`: replace the line "
             "`raise NotImplementedError(...)` with your code.",
         )
 
@@ -648,15 +654,35 @@ class Exercise:
         """A failed :class:`Result` with the given mistake id and message."""
         return self.result("failed", mistake, message, **kwargs)
 
-    def evaluate(self, trials: Sequence[Trial], forbidden_used: str | None = None) -> Result:
+    def evaluate(
+        self,
+        trials: Sequence[Trial],
+        forbidden_used: str | None = None,
+        unused: Sequence[str] = (),
+    ) -> Result:
         """Decide the verdict from the trials. Pure: it runs no student code.
+
+        The diagnosis goes by properties, in this order, and reports the first that fails:
+
+        1. the answer is not written yet, runs forbidden library code, computes nothing
+           (None, the same output whatever the input, an argument returned unchanged);
+        2. the exercise's diagnoses, in their order: known mistakes (each shown only if the
+           answer reproduces that mistake's output on every case where it matters) and
+           properties (shape, finite, rows sum to 1, symmetric...);
+        3. an exception, or an argument changed in place;
+        4. the comparison of the first failing case: type and shape, then finite values,
+           then the values, localised by the cases that passed: "right when <special>,
+           wrong otherwise" for the easy special cases (:class:`Case` ``special``);
+        5. when every case passed: ``consistency`` across cases (e.g. seeds).
 
         Parameters
         ----------
         trials : sequence of Trial
-            One per case, from :meth:`run` or from the grader.
+            One per case.
         forbidden_used : str, optional
-            A forbidden name the answer was found to use.
+            What the run-time detector saw the answer run (e.g. "`emlib.e_step`").
+        unused : sequence of str
+            Names of ``require`` that the answer did not run.
         """
         if not trials:
             raise ValueError(f"exercise {self.name!r}: evaluate() needs at least one trial")
@@ -667,7 +693,7 @@ class Exercise:
             return self.failure(
                 "forbidden-call",
                 f"This exercise asks you to write the computation yourself, but `{self.target}` "
-                f"uses `{forbidden_used}`, which does it for you. Use only the building blocks "
+                f"ran {forbidden_used}, which does it for you. Use only the building blocks "
                 "named in the exercise.",
                 n_cases=n,
                 n_failed=n,
@@ -683,6 +709,12 @@ class Exercise:
             if problem is not None:
                 failing.append((trial, problem))
         if not failing:
+            if unused:
+                return self._unused(unused, n_cases=n, n_failed=n)
+            if self.consistency is not None:
+                problem = self.consistency(trials)
+                if problem is not None:
+                    return self.failure(problem.mistake, problem.message, n_cases=n, n_failed=n)
             return self.result("passed", n_cases=n)
         counts = {"n_cases": n, "n_failed": len(failing)}
 
@@ -697,7 +729,7 @@ class Exercise:
                 case=first,
                 **counts,
             )
-        if self.kind == "function" and len(succeeded) >= 2:
+        if len(succeeded) >= 2:
             outputs_equal = all(same_value(succeeded[0].output, t.output) for t in succeeded[1:])
             expected_differ = any(
                 not values_close(succeeded[0].expected, t.expected) for t in succeeded[1:]
@@ -710,7 +742,7 @@ class Exercise:
                     case=first,
                     **counts,
                 )
-        if self.kind == "function" and succeeded:
+        if succeeded:
             for arg in trials[0].inputs:
                 if all(
                     arg in t.inputs and values_close(t.output, t.inputs[arg], 0, 0)
@@ -723,11 +755,19 @@ class Exercise:
                         **counts,
                     )
 
-        # 2. the exercise's own diagnoses, most specific first
+        if unused and not any(t.raised for t in trials):
+            return self._unused(unused, case=first, **counts)
+
+        # 2. the exercise's own diagnoses, in order
         for diagnosis in self.diagnoses:
+            judged: dict[int, str | Literal[False] | None] = {}
+            if diagnosis.everywhere:
+                judged = {id(t): diagnosis.judge(t) for t in trials if not t.raised}
+                if any(v is False for v in judged.values()):
+                    continue
             for trial, _ in failing:
-                detail = diagnosis.run(trial)
-                if detail is not None:
+                detail = judged[id(trial)] if id(trial) in judged else diagnosis.run(trial)
+                if detail is not None and detail is not False:
                     message = diagnosis.hint + (f" ({detail})" if detail else "")
                     return self.failure(diagnosis.name, message, case=trial.case.title, **counts)
 
@@ -749,21 +789,37 @@ class Exercise:
                 case=trial.case.title,
                 **counts,
             )
-        assert problem is not None
-        return self.failure(problem.mistake, problem.message, case=trial.case.title, **counts)
-
-    def grade(self, answer: Any) -> Result:
-        """Run and evaluate ``answer`` in this process, without showing anything."""
-        if self.kind == "function" and not callable(answer):
-            return self.failure(
-                "not-callable",
-                f"Pass your function itself, without calling it: "
-                f"`check_{self.name}({self.target})`. You passed a {type(answer).__name__}.",
-            )
-        forbidden = (
-            forbidden_call_in_function(answer, self.forbidden) if self.kind == "function" else None
+        # 4. by property: shape/type before finite before values (the comparator's order)
+        order = ("returned-none", "wrong-type", "wrong-shape", "non-finite", "wrong-values")
+        ranked = [(t, p) for t, p in failing if p is not None]
+        trial, problem = min(
+            ranked, key=lambda tp: order.index(tp[1].mistake) if tp[1].mistake in order else 9
         )
-        return self.evaluate(self.run(answer), forbidden_used=forbidden)
+        message = problem.message
+        if problem.mistake == "wrong-values":
+            message = _localise(trials, {id(t) for t, _ in failing}) + message
+        return self.failure(problem.mistake, message, case=trial.case.title, **counts)
+
+    def _unused(self, unused: Sequence[str], **kwargs: Any) -> Result:
+        names = " and ".join(f"`{name}`" for name in unused)
+        return self.failure(
+            "own-function-unused",
+            f"This exercise asks you to use your own {names} (from an exercise above), and "
+            f"`{self.target}` never called it: compute that part with it, not from your other "
+            "results (that would make them agree by construction).",
+            **kwargs,
+        )
+
+    def grade(self, answer: Any, cases: Sequence[Case] | None = None) -> Result:
+        """Run and evaluate ``answer`` in this process, without showing anything.
+
+        This is the grader's path, in one process: :meth:`record` then
+        :meth:`evaluate_record`.
+        """
+        cases = list(cases if cases is not None else self.grading_cases())
+        inputs = [case.build() for case in cases]
+        expected = [self.expected(args) for args in inputs]
+        return self.evaluate_record(self.record(answer, inputs), cases, inputs, expected)
 
     def check(self, answer: Any) -> None:
         """Check ``answer`` in a notebook: show the verdict and the running score.
@@ -785,6 +841,20 @@ class Exercise:
             raise NotAttempted(result.explanation())
         if not result.passed:
             raise CheckFailed(result.explanation())
+
+
+def _localise(trials: Sequence[Trial], failed: set[int]) -> str:
+    """ "Right when <special>, wrong otherwise: <focus>." from the cases that passed."""
+    ordinary_failed = any(id(t) in failed and not t.case.special for t in trials)
+    for trial in trials:
+        special = trial.case.special
+        if special and id(trial) not in failed and ordinary_failed:
+            focus = f": {trial.case.focus}" if trial.case.focus else ""
+            return f"Your function is right when {special}, but wrong otherwise{focus}. "
+    for trial in trials:
+        if trial.case.special and id(trial) in failed:
+            return f"Your function is wrong even in the simple case where {trial.case.special}. "
+    return ""
 
 
 # --------------------------------------------------------------------------- registry

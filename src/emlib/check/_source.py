@@ -1,19 +1,17 @@
-"""Static analysis of a notebook's code, for the grader (it never runs the code).
+"""Static reading of a notebook's code, for the grader (it never runs the code).
 
-:func:`forbidden_call_in_notebook` finds whether the top-level function ``target`` uses a
-forbidden name, directly, through an alias (``from emlib import e_step as f``,
-``f = emlib.e_step``) or through a helper function defined in the notebook.
+:func:`suspicious_code` lists code that tampers with modules or the grader, so that the
+grader can flag the submission for a human. It decides no points: forbidden calls are found
+at run time (:mod:`emlib.check._detector`).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 __all__ = [
     "GRADER_INTERNALS",
-    "code_cells_as_python",
-    "forbidden_call_in_notebook",
     "suspicious_code",
 ]
 
@@ -30,113 +28,10 @@ def _to_python(source: str) -> str:
         return source
 
 
-def code_cells_as_python(sources: Iterable[str]) -> list[ast.Module]:
-    """Parse each code cell; cells with syntax errors are skipped."""
-    modules = []
-    for source in sources:
-        try:
-            modules.append(ast.parse(_to_python(source)))
-        except (SyntaxError, ValueError):
-            continue
-    return modules
-
-
-def _used_names(node: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            names.add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            names.add(sub.attr)
-        elif isinstance(sub, ast.alias):
-            names.add(sub.name.rsplit(".", 1)[-1])
-    return names
-
-
-def _local_names(node: ast.AST) -> set[str]:
-    """Parameters and assigned names of a function or lambda: its local variables.
-
-    A name the function assigns is local everywhere in its body, so it neither is the
-    notebook's global of the same name nor uses it (``resp`` in ``def kl(X, resp)`` has
-    nothing to do with a top-level ``resp = e_step(...)``).
-    """
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        return set()
-    args = node.args
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    names = {a.arg for a in every if a is not None}
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            names.add(sub.id)
-    return names
-
-
-def forbidden_call_in_notebook(
-    sources: Sequence[str], target: str, forbidden: Iterable[str]
-) -> str | None:
-    """The forbidden name that ``target`` ends up using, or ``None``.
-
-    Parameters
-    ----------
-    sources : sequence of str
-        The notebook's code cells, in order.
-    target : str
-        Name of the student's top-level function.
-    forbidden : iterable of str
-        Names that must not be used (e.g. ``"e_step"``).
-    """
-    forbidden = set(forbidden)
-    if not forbidden:
-        return None
-    defs: dict[str, ast.AST] = {}
-    aliases: dict[str, str] = {}  # local name -> forbidden name it stands for
-    for module in code_cells_as_python(sources):
-        for stmt in module.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                defs[stmt.name] = stmt
-            elif isinstance(stmt, ast.ImportFrom):
-                for alias in stmt.names:
-                    if alias.name in forbidden:
-                        aliases[alias.asname or alias.name] = alias.name
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                used = _used_names(stmt.value)
-                bad = sorted(used & forbidden) or sorted(aliases[u] for u in used if u in aliases)
-                for tgt in targets:
-                    for sub in ast.walk(tgt):
-                        if isinstance(sub, ast.Name):
-                            if isinstance(stmt.value, ast.Lambda) or not bad:
-                                defs[sub.id] = stmt.value
-                            if bad:
-                                aliases[sub.id] = bad[0]
-    seen: set[str] = set()
-
-    def visit(name: str) -> str | None:
-        if name in seen or name not in defs:
-            return None
-        seen.add(name)
-        used = _used_names(defs[name]) - _local_names(defs[name])
-        direct = sorted(used & forbidden)
-        if direct:
-            return direct[0]
-        via_alias = sorted(aliases[u] for u in used if u in aliases)
-        if via_alias:
-            return via_alias[0]
-        for other in sorted(used):
-            if other != name:
-                found = visit(other)
-                if found:
-                    return found
-        return None
-
-    if target in aliases:
-        return aliases[target]
-    return visit(target)
-
-
 #: Names that only code poking at the checks or the grader would mention.
 GRADER_INTERNALS = (
     "_harness",
+    "_detector",
     "_codec",
     "_framework",
     "_source",

@@ -18,6 +18,7 @@ In the notebook::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,11 @@ import numpy as np
 import emlib
 
 from . import diagnoses as dx
+from ._codec import same_value
 from ._framework import (
     Diagnosis,
     Exercise,
     Trial,
-    WrongAnswer,
     fixed,
     random_cases,
     register,
@@ -127,6 +128,8 @@ MIXTURE_PDF = register(
         cases=[
             fixed(
                 "one standard normal component",
+                special="there is a single standard normal component, N(x | 0, 1)",
+                focus="look at how the weights, the means and the standard deviations enter",
                 x=np.array([-2.0, -1.0, 0.0, 0.5, 3.0]),
                 weights=np.array([1.0]),
                 means=np.array([0.0]),
@@ -206,50 +209,15 @@ MIXTURE_PDF = register(
         # `norm` and `stats` catch scipy.stats.norm; a local variable named `norm` (say, a
         # normalising constant) is not a use of a forbidden name.
         forbidden=(
-            "norm",
-            "stats",
-            "multivariate_normal",
-            "logpdf",
-            "component_log_densities",
-            "estimate_log_gaussian_prob",
-            "log_responsibilities",
-            "e_step",
-            "score_samples",
-            "GaussianMixture",
+            "scipy.stats.norm",
+            "scipy.stats.multivariate_normal",
+            "emlib.component_log_densities",
+            "emlib.estimate_log_gaussian_prob",
+            "emlib.log_responsibilities",
+            "emlib.e_step",
+            "emlib.GaussianMixture",
+            "sklearn.mixture.GaussianMixture",
         ),
-        wrong_answers=[
-            WrongAnswer(
-                "leaves out the weights",
-                replace=[("return densities @ weights", "return densities.sum(axis=1)")],
-                expect="no-weights",
-            ),
-            WrongAnswer(
-                "uses the standard deviation as the variance",
-                replace=[
-                    (
-                        "np.exp(-0.5 * (x - means) ** 2 / stds**2) / np.sqrt(2 * np.pi * stds**2)",
-                        "np.exp(-0.5 * (x - means) ** 2 / stds) / np.sqrt(2 * np.pi * stds)",
-                    )
-                ],
-                expect="std-as-variance",
-            ),
-            WrongAnswer(
-                "returns the weighted components without summing them",
-                replace=[("return densities @ weights", "return densities * weights")],
-                expect="not-summed",
-            ),
-            WrongAnswer(
-                "calls scipy.stats.norm",
-                replace=[
-                    (
-                        "return densities @ weights",
-                        "import scipy.stats\n"
-                        "    return scipy.stats.norm.pdf(x, means, stds) @ weights",
-                    )
-                ],
-                expect="forbidden-call",
-            ),
-        ],
     )
 )
 
@@ -352,34 +320,7 @@ SAMPLE_COMPONENTS = register(
                 "compare u with the cumulative sums `np.cumsum(weights)`.",
             ),
         ],
-        forbidden=("choice", "sample_mixture", "multinomial", "GaussianMixture"),
-        wrong_answers=[
-            WrongAnswer(
-                "strict comparison with the cumulative sums",
-                replace=[("u[:, None] >= boundaries", "u[:, None] > boundaries")],
-                expect="boundary-off-by-one",
-            ),
-            WrongAnswer(
-                "labels from 1 to K",
-                replace=[
-                    (
-                        "return (u[:, None] >= boundaries).sum(axis=1)",
-                        "return (u[:, None] >= boundaries).sum(axis=1) + 1",
-                    )
-                ],
-                expect="labels-start-at-one",
-            ),
-            WrongAnswer(
-                "compares with the weights, not their cumulative sums",
-                replace=[
-                    (
-                        "boundaries = np.cumsum(weights)[:-1]",
-                        "boundaries = np.asarray(weights)",
-                    )
-                ],
-                expect="not-cumulative",
-            ),
-        ],
+        forbidden=("emlib.sample_mixture", "emlib.GaussianMixture"),
     )
 )
 
@@ -549,6 +490,43 @@ def _labels_do_not_match(trial: Trial) -> bool:
     )
 
 
+THREE_COMPONENTS = "three components with unequal weights"
+SAME_SEED_AGAIN = "the same mixture and the same seed again"
+ANOTHER_SEED = "the same mixture with another seed"
+_THREE = {
+    "n_samples": N_SAMPLES,
+    "weights": np.array([0.6, 0.3, 0.1]),
+    "means": np.array([-4.0, 0.0, 5.0]),
+    "stds": np.array([0.5, 1.5, 2.5]),
+}
+
+
+def _seeds_matter(trials: Sequence[Trial]) -> Mismatch | None:
+    """The same seed gives the same sample; another seed another sample."""
+    by_label = {t.case.label: t.output for t in trials}
+    first, again, other = (
+        by_label.get(k) for k in (THREE_COMPONENTS, SAME_SEED_AGAIN, ANOTHER_SEED)
+    )
+    if first is None or again is None or other is None:
+        return None
+    if not same_value(np.asarray(first[0]), np.asarray(again[0])):
+        return Mismatch(
+            "not-reproducible",
+            "Your samples have the right distribution, but two calls with the same `seed` "
+            "gave different samples: the seed must fix them. Make every random draw from "
+            "`rng = np.random.default_rng(seed)`, never from `np.random` directly or from an "
+            "unseeded generator.",
+        )
+    if same_value(np.asarray(first[0]), np.asarray(other[0])):
+        return Mismatch(
+            "not-reproducible",
+            "Your samples have the right distribution, but `seed=0` and `seed=1` gave the "
+            "SAME samples: your function ignores its `seed` argument. Create the generator "
+            "with it: `rng = np.random.default_rng(seed)`.",
+        )
+    return None
+
+
 SAMPLE_MIXTURE_1D = register(
     Exercise(
         assignment=ASSIGNMENT,
@@ -557,14 +535,9 @@ SAMPLE_MIXTURE_1D = register(
         points=3,
         reference=_sample_mixture_1d,
         cases=[
-            fixed(
-                "three components with unequal weights",
-                n_samples=N_SAMPLES,
-                weights=np.array([0.6, 0.3, 0.1]),
-                means=np.array([-4.0, 0.0, 5.0]),
-                stds=np.array([0.5, 1.5, 2.5]),
-                seed=0,
-            ),
+            fixed(THREE_COMPONENTS, **_THREE, seed=0),
+            fixed(SAME_SEED_AGAIN, **_THREE, seed=0),
+            fixed(ANOTHER_SEED, **_THREE, seed=1),
             fixed(
                 "two overlapping components",
                 n_samples=16_000,
@@ -612,44 +585,12 @@ SAMPLE_MIXTURE_1D = register(
                 _labels_do_not_match,
             ),
         ],
-        forbidden=("sample_mixture", "choice", "multinomial", "GaussianMixture"),
-        wrong_answers=[
-            WrongAnswer(
-                "squares the standard deviations",
-                replace=[("stds[z] * rng.standard_normal", "stds[z] ** 2 * rng.standard_normal")],
-                expect="scale-is-variance",
-            ),
-            WrongAnswer(
-                "picks the components uniformly",
-                replace=[
-                    (
-                        "z = sample_components(rng.random(n_samples), weights)",
-                        "z = rng.integers(0, len(weights), size=n_samples)",
-                    )
-                ],
-                expect="ignores-weights",
-            ),
-            WrongAnswer(
-                "draws x from other labels than the ones it returns",
-                replace=[
-                    (
-                        "    return x, z",
-                        "    return x, sample_components(rng.random(n_samples), weights)",
-                    )
-                ],
-                expect="labels-do-not-match",
-            ),
-            WrongAnswer(
-                "uses rng.choice",
-                replace=[
-                    (
-                        "z = sample_components(rng.random(n_samples), weights)",
-                        "z = rng.choice(len(weights), size=n_samples, p=weights)",
-                    )
-                ],
-                expect="forbidden-call",
-            ),
-        ],
+        forbidden=(
+            "emlib.sample_mixture",
+            "emlib.GaussianMixture",
+            "sklearn.mixture.GaussianMixture",
+        ),
+        consistency=_seeds_matter,
     )
 )
 

@@ -29,7 +29,6 @@ from ._framework import (
     Diagnosis,
     Exercise,
     Trial,
-    WrongAnswer,
     random_cases,
     register,
     show_score,
@@ -44,6 +43,12 @@ __all__ = [
 ]
 
 ASSIGNMENT = "ch04"
+FORBIDDEN = (
+    "emlib.m_step",
+    "emlib.em_iteration",
+    "emlib.GaussianMixture",
+    "sklearn.mixture.GaussianMixture",
+)
 
 
 def _reference(covariance_type: str):
@@ -162,6 +167,25 @@ def _covariance_divides_by_n(X: Any, resp: Any) -> tuple:
     return _full(X, resp, covariance=lambda X, r, nk, mu, k: _scatter(X, r[:, k], mu[k]) / n)
 
 
+def _divides_by_nk_minus_one(X: Any, resp: Any) -> tuple:
+    return _full(
+        X, resp, covariance=lambda X, r, nk, mu, k: _scatter(X, r[:, k], mu[k]) / (nk[k] - 1)
+    )
+
+
+def _diag_divides_by_nk_minus_one(X: Any, resp: Any) -> tuple:
+    nk = np.asarray(resp, dtype=np.float64).sum(axis=0)
+    return _diag(X, resp, _diag_variances(X, resp) * (nk / (nk - 1))[:, None])
+
+
+NK_MINUS_ONE_HINT = (
+    "You divided the weighted scatter by N_k − 1, the unbiased estimate (what `np.cov` does "
+    "by default). The M-step maximises the likelihood, and the maximum-likelihood estimate "
+    "divides by N_k = Σ_i γ_ik (the chapter's warning): use `/ nk[k]`, or "
+    "`np.cov(..., aweights=resp[:, k], bias=True)`."
+)
+
+
 def _counts_as_weights(X: Any, resp: Any) -> tuple:
     return _full(X, resp, weights=lambda X, r, nk: nk)
 
@@ -246,6 +270,12 @@ M_STEP = register(
                 hint=HARD_HINT,
             ),
             dx.matches(
+                _divides_by_nk_minus_one,
+                name="divides-by-nk-minus-one",
+                hint=NK_MINUS_ONE_HINT,
+                select=_pick_covariances,
+            ),
+            dx.matches(
                 _divides_by_n,
                 name="divides-by-n",
                 hint="You divided the weighted sums by N, the number of points. Component k "
@@ -312,48 +342,7 @@ M_STEP = register(
             ),
             dx.not_symmetric(select=_pick_covariances),
         ],
-        forbidden=("m_step", "GaussianMixture", "em_iteration"),
-        wrong_answers=[
-            WrongAnswer(
-                "divides by N instead of N_k",
-                replace=[
-                    ("means = resp.T @ X / nk[:, None]", "means = resp.T @ X / len(X)"),
-                    ("@ diff / nk[k]", "@ diff / len(X)"),
-                ],
-                expect="divides-by-n",
-            ),
-            WrongAnswer(
-                "returns the effective counts as weights",
-                replace=[("weights = nk / len(X)", "weights = nk")],
-                expect="weights-not-normalised",
-            ),
-            WrongAnswer(
-                "forgets the responsibilities in the covariance",
-                replace=[
-                    (
-                        "covariances[k] = (resp[:, k, None] * diff).T @ diff / nk[k]",
-                        "covariances[k] = diff.T @ diff / nk[k]",
-                    )
-                ],
-                expect="unweighted-scatter",
-            ),
-            WrongAnswer(
-                "does not centre the covariance",
-                replace=[("diff = X - means[k]", "diff = X")],
-                expect="covariance-not-centred",
-            ),
-            WrongAnswer(
-                "uses the most responsible component only",
-                replace=[
-                    (
-                        "    resp = np.asarray(resp, dtype=float)\n",
-                        "    resp = np.asarray(resp, dtype=float)\n"
-                        "    resp = np.eye(resp.shape[1])[resp.argmax(axis=1)]\n",
-                    )
-                ],
-                expect="hard-assignments",
-            ),
-        ],
+        forbidden=FORBIDDEN,
     )
 )
 
@@ -440,6 +429,12 @@ M_STEP_DIAG = register(
                 select=_pick_covariances,
             ),
             dx.matches(
+                _diag_divides_by_nk_minus_one,
+                name="divides-by-nk-minus-one",
+                hint=NK_MINUS_ONE_HINT,
+                select=_pick_covariances,
+            ),
+            dx.matches(
                 _diag_divides_by_n,
                 name="divides-by-n",
                 hint="You divided the weighted sums of squares by N. Divide component k's by "
@@ -462,41 +457,7 @@ M_STEP_DIAG = register(
                 select=_pick_covariances,
             ),
         ],
-        forbidden=("m_step", "GaussianMixture", "em_iteration"),
-        wrong_answers=[
-            WrongAnswer(
-                "returns standard deviations",
-                replace=[
-                    (
-                        "variances = (resp.T @ X**2) / nk[:, None] - means**2",
-                        "variances = np.sqrt((resp.T @ X**2) / nk[:, None] - means**2)",
-                    )
-                ],
-                expect="standard-deviations",
-            ),
-            WrongAnswer(
-                "forgets to subtract the squared mean",
-                replace=[
-                    (
-                        "variances = (resp.T @ X**2) / nk[:, None] - means**2",
-                        "variances = (resp.T @ X**2) / nk[:, None]",
-                    )
-                ],
-                expect="variance-not-centred",
-            ),
-            WrongAnswer(
-                "calls emlib.m_step",
-                replace=[
-                    (
-                        "    return weights, means, variances",
-                        "    from emlib import m_step\n"
-                        "    fitted = m_step(X, resp, covariance_type='diag', reg_covar=0.0)\n"
-                        "    return fitted.weights, fitted.means, fitted.covariances",
-                    )
-                ],
-                expect="forbidden-call",
-            ),
-        ],
+        forbidden=FORBIDDEN,
     )
 )
 

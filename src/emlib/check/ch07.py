@@ -2,8 +2,8 @@
 
 * ``elbo(X, resp, params)``: the evidence lower bound L(q, θ) for ``q(z_i = k) = resp[i, k]``;
 * ``kl_gap(X, resp, params)``: KL(q ‖ p(z | x, θ)), computed directly from the posterior;
-* ``decomposition``: a value, the table of log p(X | θ), ELBO and KL after an E-step and
-  after the M-step that follows it, on Old Faithful.
+* ``decomposition(X, params)``: the table of log p(X | θ), ELBO and KL after an E-step from
+  ``params`` and after the M-step that follows it (KL from the student's own ``kl_gap``).
 
 In the notebook::
 
@@ -16,20 +16,17 @@ In the notebook::
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 import emlib
 
+from . import compare as cmp
 from . import diagnoses as dx
 from ._framework import (
     Case,
-    Diagnosis,
     Exercise,
-    Trial,
-    WrongAnswer,
     random_cases,
     register,
     show_score,
@@ -189,6 +186,12 @@ _ZERO_LOG_ZERO = (
 )
 
 
+def _elbo_unmasked(X: Any, resp: Any, params: emlib.MixtureParams) -> float:
+    resp = np.asarray(resp, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return float((resp * (_log_joint(X, params) - _log_q(resp))).sum())
+
+
 # --------------------------------------------------------------------------- 7.1 the ELBO
 
 ELBO = register(
@@ -233,54 +236,15 @@ ELBO = register(
                 hint="You returned the ELBO per sample (a mean). Return the total, the sum "
                 "over all N samples, like log p(X | θ).",
             ),
-            dx.non_finite(name="zero-log-zero", hint=_ZERO_LOG_ZERO),
+            dx.matches(_elbo_unmasked, name="zero-log-zero", hint=_ZERO_LOG_ZERO),
         ],
-        forbidden=("elbo", "elbo_decomposition", "kl_divergence", "log_likelihood", "kl_gap"),
-        wrong_answers=[
-            WrongAnswer(
-                "forgets the entropy term",
-                replace=[
-                    (
-                        "resp[positive] * (log_joint[positive] - np.log(resp[positive]))",
-                        "resp[positive] * log_joint[positive]",
-                    )
-                ],
-                expect="no-entropy",
-            ),
-            WrongAnswer(
-                "computes 0 · log 0 as NaN",
-                replace=[
-                    (
-                        "return np.sum(resp[positive] * (log_joint[positive] - "
-                        "np.log(resp[positive])))",
-                        "return np.sum(resp * (log_joint - np.log(resp)))",
-                    )
-                ],
-                expect="zero-log-zero",
-            ),
-            WrongAnswer(
-                "adds the weights instead of their logarithms",
-                replace=[
-                    (
-                        "log_joint = np.log(params.weights) + component_log_densities(X, params)",
-                        "log_joint = params.weights + component_log_densities(X, params)",
-                    )
-                ],
-                expect="weights-not-logged",
-            ),
-            WrongAnswer(
-                "calls emlib.elbo under another name",
-                replace=[
-                    (
-                        "    positive = resp > 0  # 0 log 0",
-                        "    from emlib import elbo as library_elbo\n"
-                        "    return library_elbo(X, resp, params)\n"
-                        "    positive = resp > 0  # 0 log 0",
-                    )
-                ],
-                expect="forbidden-call",
-            ),
-        ],
+        forbidden=(
+            "emlib.elbo",
+            "emlib.elbo_decomposition",
+            "emlib.kl_divergence",
+            "emlib.log_likelihood",
+        ),
+        avoid=("kl_gap",),
     )
 )
 
@@ -294,12 +258,25 @@ def _log_posterior(X: Any, params: emlib.MixtureParams, weights: str = "log") ->
 
 
 def _kl_swapped(X: Any, resp: Any, params: emlib.MixtureParams) -> float:
-    """KL(p(z | x) || q). Where it is 0 · inf (NaN) it counts as +inf, so that an answer that
-    is NaN for another reason (0 · log 0) is not mistaken for this one."""
+    """KL(p(z | x) || q) as numpy computes it: +inf or NaN where q has zeros."""
     log_post = _log_posterior(X, params)
     with np.errstate(all="ignore"):
-        value = float((np.exp(log_post) * (log_post - _log_q(resp))).sum())
-    return np.inf if np.isnan(value) else value
+        return float((np.exp(log_post) * (log_post - _log_q(resp))).sum())
+
+
+def _kl_unmasked(X: Any, resp: Any, params: emlib.MixtureParams) -> float:
+    """The KL without leaving out the zeros of q: 0 · log 0 = nan."""
+    resp = np.asarray(resp, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return float((resp * (_log_q(resp) - _log_posterior(X, params))).sum())
+
+
+def _kl_linear_posterior(X: Any, resp: Any, params: emlib.MixtureParams) -> float:
+    """The posterior normalised in linear space, then logged: -inf where it underflows."""
+    with np.errstate(all="ignore"):
+        joint = np.exp(_log_joint(X, params))
+        log_post = np.log(joint / joint.sum(axis=1, keepdims=True))
+    return _sum_where_positive(resp, _log_q(resp) - log_post)
 
 
 def _kl_from(log_post: np.ndarray, resp: Any, sign: float = 1.0) -> float:
@@ -342,68 +319,25 @@ KL_GAP = register(
                 hint="Your posterior leaves out the mixing weights: the log joint is "
                 "log π_k + log N(x_i | μ_k, Σ_k), with `np.log(params.weights)`.",
             ),
-            dx.non_finite(
-                name="zero-log-zero",
-                hint=_ZERO_LOG_ZERO + " Far from every centre, also compute the posterior in "
-                "log space (log joint minus its row-wise log-sum-exp): `np.exp` of the log "
-                "joint underflows to 0 there.",
+            dx.matches(_kl_unmasked, name="zero-log-zero", hint=_ZERO_LOG_ZERO),
+            dx.matches(
+                _kl_linear_posterior,
+                name="posterior-underflow",
+                hint="Far from every centre π_k N(x_i | μ_k, Σ_k) underflows to 0, so a "
+                "posterior normalised with `np.exp` is 0/0 or 0 there and its log is −inf or "
+                "NaN. Compute the log posterior in log space: the log joint minus its "
+                "row-wise log-sum-exp.",
             ),
         ],
         forbidden=(
-            "kl_divergence",
-            "elbo_decomposition",
-            "elbo",
-            "log_likelihood",
-            "e_step",
+            "emlib.kl_divergence",
+            "emlib.elbo_decomposition",
+            "emlib.elbo",
+            "emlib.log_likelihood",
+            "emlib.e_step",
+            "emlib.log_responsibilities",
         ),
-        wrong_answers=[
-            WrongAnswer(
-                "swaps the arguments of KL",
-                replace=[
-                    (
-                        "return np.sum(resp[positive] * (np.log(resp[positive]) - "
-                        "log_post[positive]))",
-                        "post = np.exp(log_post)\n"
-                        "    return np.sum(post * (log_post - np.log(resp)))",
-                    )
-                ],
-                expect="arguments-swapped",
-            ),
-            WrongAnswer(
-                "forgets to normalise the posterior",
-                replace=[
-                    (
-                        "log_post = log_joint - logsumexp(log_joint, axis=1, keepdims=True)",
-                        "log_post = log_joint",
-                    )
-                ],
-                expect="posterior-not-normalised",
-            ),
-            WrongAnswer(
-                "computes 0 · log 0 as NaN",
-                replace=[
-                    (
-                        "return np.sum(resp[positive] * (np.log(resp[positive]) - "
-                        "log_post[positive]))",
-                        "return np.sum(resp * (np.log(resp) - log_post))",
-                    )
-                ],
-                expect="zero-log-zero",
-            ),
-            WrongAnswer(
-                "takes the difference log p(X) − ELBO (a tautology, not a check)",
-                replace=[
-                    (
-                        "    log_joint = np.log(params.weights) + component_log_densities(X, "
-                        "params)\n    log_post",
-                        "    return log_likelihood(X, params) - elbo(X, resp, params)\n"
-                        "    log_joint = np.log(params.weights) + component_log_densities(X, "
-                        "params)\n    log_post",
-                    )
-                ],
-                expect="forbidden-call",
-            ),
-        ],
+        avoid=("elbo",),
     )
 )
 
@@ -411,33 +345,73 @@ KL_GAP = register(
 # --------------------------------------------------------------------------- 7.3 the identity
 
 
-@lru_cache(maxsize=1)
-def _faithful_steps() -> tuple[np.ndarray, emlib.MixtureParams, np.ndarray, emlib.MixtureParams]:
-    """``X, params0, resp (E-step of params0), params1 (M-step of resp)``."""
-    X, params0 = faithful_start()
-    resp = emlib.e_step(X, params0)[0]
-    return X, params0, resp, emlib.m_step(X, resp)
+def _half_steps(X: Any, params: emlib.MixtureParams):
+    """``resp`` (the E-step of ``params``) and ``params1`` (the M-step of ``resp``)."""
+    resp = emlib.e_step(X, params)[0]
+    return resp, emlib.m_step(X, resp)
 
 
-def _decomposition_reference() -> np.ndarray:
-    X, params0, resp, params1 = _faithful_steps()
-    return np.array(
-        [emlib.elbo_decomposition(X, resp, params0), emlib.elbo_decomposition(X, resp, params1)]
+def _table(rows: Any) -> np.ndarray:
+    return np.array([[float(v) for v in row] for row in rows])
+
+
+def _decomposition(X: Any, params: emlib.MixtureParams) -> np.ndarray:
+    """The reference: ``[log p, ELBO, KL]`` after the E-step and after the M-step."""
+    resp, params1 = _half_steps(X, params)
+    return _table(
+        [emlib.elbo_decomposition(X, resp, params), emlib.elbo_decomposition(X, resp, params1)]
     )
 
 
-def _second_row_is(row_of: Any) -> Any:
-    """A detector: the answer's second row equals ``row_of(X, params0, resp, params1)``."""
+def _recomputed_responsibilities(X: Any, params: emlib.MixtureParams) -> np.ndarray:
+    resp, params1 = _half_steps(X, params)
+    resp1 = emlib.e_step(X, params1)[0]
+    return _table(
+        [emlib.elbo_decomposition(X, resp, params), emlib.elbo_decomposition(X, resp1, params1)]
+    )
 
-    def detect(trial: Trial) -> bool:
-        out = np.asarray(trial.output, dtype=np.float64)
-        expected = np.asarray(trial.expected)
-        wrong = np.asarray(row_of(*_faithful_steps()), dtype=np.float64)
-        if out.shape != expected.shape or np.allclose(wrong, expected[1], rtol=1e-5):
-            return False
-        return bool(np.allclose(out[1], wrong, rtol=1e-5, atol=1e-8))
 
-    return detect
+def _parameters_not_updated(X: Any, params: emlib.MixtureParams) -> np.ndarray:
+    resp, _ = _half_steps(X, params)
+    row = emlib.elbo_decomposition(X, resp, params)
+    return _table([row, row])
+
+
+def _old_log_likelihood(X: Any, params: emlib.MixtureParams) -> np.ndarray:
+    resp, params1 = _half_steps(X, params)
+    old = emlib.log_likelihood(X, params)
+    return _table(
+        [
+            emlib.elbo_decomposition(X, resp, params),
+            (old, emlib.elbo(X, resp, params1), emlib.kl_divergence(X, resp, params1)),
+        ]
+    )
+
+
+def _random_start_case(rng: np.random.Generator) -> dict[str, Any]:
+    k, d, n = int(rng.integers(2, 5)), int(rng.integers(1, 4)), int(rng.integers(25, 60))
+    X, params = _mixture_case(rng, k, d, n)
+    return {"X": X, "params": params}
+
+
+def _faithful_case(rng: np.random.Generator) -> dict[str, Any]:
+    X, params = faithful_start()
+    return {"X": X, "params": params}
+
+
+def _one_component_case(rng: np.random.Generator) -> dict[str, Any]:
+    X = emlib.make_blobs(n_samples=30, random_state=5).X
+    params = emlib.MixtureParams([1.0], X[:1], np.eye(2)[None])
+    return {"X": X, "params": params}
+
+
+def _far_start_case(rng: np.random.Generator) -> dict[str, Any]:
+    X = emlib.make_overlapping(n_samples=40, random_state=3).X
+    X = np.vstack([X, [[100.0, -100.0], [-120.0, 90.0]]])
+    params = emlib.MixtureParams(
+        [0.5, 0.3, 0.2], X[[0, 1, 2]], np.tile(np.eye(2), (3, 1, 1)), "full"
+    )
+    return {"X": X, "params": params}
 
 
 DECOMPOSITION = register(
@@ -446,58 +420,45 @@ DECOMPOSITION = register(
         name="decomposition",
         title="Exercise 7.3: the identity after an E-step and an M-step",
         points=2,
-        kind="value",
-        reference=_decomposition_reference,
+        reference=_decomposition,
+        cases=[
+            Case("Old Faithful, the starting parameters of Chapter 7", _faithful_case),
+            Case(
+                "one component (K = 1)",
+                _one_component_case,
+                special="there is a single component (KL = 0 in both rows)",
+                focus="look at the rows after the M-step, where q is not the posterior",
+            ),
+            Case("points a hundred units from every mean", _far_start_case),
+            *random_cases(_random_start_case, seeds=(0, 1, 2), label="random mixture"),
+        ],
+        compare=cmp.close(rtol=1e-6, atol=1e-7, name="your table"),
         diagnoses=[
-            Diagnosis(
-                "responsibilities-recomputed",
-                "Your second row has a KL of (almost) zero: you recomputed the "
+            dx.matches(
+                _recomputed_responsibilities,
+                name="responsibilities-recomputed",
+                hint="Your second row has a KL of (almost) zero: you recomputed the "
                 "responsibilities for the new parameters. After the M-step, q is still the "
                 "responsibilities of the E-step, computed with the OLD parameters; that is why "
                 "a gap opens. Use the same `resp` in both rows.",
-                _second_row_is(
-                    lambda X, p0, resp, p1: emlib.elbo_decomposition(X, emlib.e_step(X, p1)[0], p1)
-                ),
             ),
-            Diagnosis(
-                "parameters-not-updated",
-                "Your second row equals the first: it uses the parameters from before the "
+            dx.matches(
+                _parameters_not_updated,
+                name="parameters-not-updated",
+                hint="Your second row equals the first: it uses the parameters from before the "
                 "M-step. Compute `params1 = m_step(X, resp)` and use it for all three numbers "
                 "of the second row.",
-                _second_row_is(lambda X, p0, resp, p1: emlib.elbo_decomposition(X, resp, p0)),
             ),
-            Diagnosis(
-                "old-log-likelihood",
-                "The first number of your second row is log p(X | θ) of the OLD parameters. "
-                "After the M-step, compute the log-likelihood with the new parameters, "
-                "`log_likelihood(X, params1)`.",
-                _second_row_is(
-                    lambda X, p0, resp, p1: (
-                        emlib.log_likelihood(X, p0),
-                        emlib.elbo(X, resp, p1),
-                        emlib.kl_divergence(X, resp, p1),
-                    )
-                ),
+            dx.matches(
+                _old_log_likelihood,
+                name="old-log-likelihood",
+                hint="The first number of your second row is log p(X | θ) of the OLD "
+                "parameters. After the M-step, compute the log-likelihood with the new "
+                "parameters, `log_likelihood(X, params1)`.",
             ),
         ],
-        wrong_answers=[
-            WrongAnswer(
-                "recomputes the responsibilities after the M-step",
-                replace=[
-                    (
-                        "elbo(X, resp, params1), kl_gap(X, resp, params1)",
-                        "elbo(X, e_step(X, params1)[0], params1), "
-                        "kl_gap(X, e_step(X, params1)[0], params1)",
-                    ),
-                ],
-                expect="responsibilities-recomputed",
-            ),
-            WrongAnswer(
-                "keeps the old log-likelihood",
-                replace=[("[log_likelihood(X, params1),", "[log_likelihood(X, params0),")],
-                expect="old-log-likelihood",
-            ),
-        ],
+        forbidden=("emlib.elbo", "emlib.kl_divergence", "emlib.elbo_decomposition"),
+        require=("kl_gap",),
     )
 )
 

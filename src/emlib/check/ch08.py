@@ -3,7 +3,9 @@ K with BIC, and anomaly detection with the mixture's density.
 
 * ``n_parameters(n_components, n_features, covariance_type)``: free parameters of a mixture;
 * ``bic(log_likelihood, n_params, n_samples)``: the Bayesian information criterion;
-* ``best_k``: a value, the number of diagonal-covariance components BIC picks for Old Faithful;
+* ``choose_k(mean_log_likelihoods, n_samples, n_features, covariance_type)``: the BIC of
+  K = 1, 2, ... from the fits' mean log-likelihoods (``GaussianMixture.score``) and the K BIC
+  picks;
 * ``flag_anomalies(params, X, fraction)``: flag the ``fraction`` of points with the lowest
   log-density ``log p(x_i | θ)`` (what ``GaussianMixture.score_samples`` returns).
 
@@ -12,7 +14,7 @@ In the notebook::
     from emlib.check import ch08
     ch08.check_n_parameters(n_parameters)
     ch08.check_bic(bic)
-    ch08.check_best_k(best_k)
+    ch08.check_choose_k(choose_k)
     ch08.check_flag_anomalies(flag_anomalies)
     ch08.score()
 """
@@ -26,13 +28,13 @@ import numpy as np
 
 import emlib
 
+from . import compare as cmp
 from . import diagnoses as dx
 from ._framework import (
     Case,
     Diagnosis,
     Exercise,
     Trial,
-    WrongAnswer,
     fixed,
     random_cases,
     register,
@@ -40,13 +42,13 @@ from ._framework import (
 )
 
 __all__ = [
-    "BEST_K",
-    "BEST_K_SETTINGS",
     "BIC",
+    "CHOOSE_K",
+    "FAITHFUL_FITS",
     "FLAG_ANOMALIES",
     "N_PARAMETERS",
-    "check_best_k",
     "check_bic",
+    "check_choose_k",
     "check_flag_anomalies",
     "check_n_parameters",
     "score",
@@ -143,24 +145,7 @@ N_PARAMETERS = register(
                 "count its d (d + 1) / 2 numbers once, not K times.",
             ),
         ],
-        forbidden=("n_parameters", "_n_parameters"),
-        wrong_answers=[
-            WrongAnswer(
-                "forgets the weights",
-                replace=[("return covariance + K * d + (K - 1)", "return covariance + K * d")],
-                expect="weights-not-counted",
-            ),
-            WrongAnswer(
-                "counts a full covariance as d² numbers",
-                replace=[("per_matrix = d * (d + 1) // 2", "per_matrix = d * d")],
-                expect="covariance-counted-as-d-squared",
-            ),
-            WrongAnswer(
-                "counts the tied covariance once per component",
-                replace=[('"tied": per_matrix,', '"tied": K * per_matrix,')],
-                expect="tied-counted-per-component",
-            ),
-        ],
+        forbidden=("emlib.n_parameters", "emlib.bic", "sklearn.mixture.GaussianMixture"),
     )
 )
 
@@ -186,7 +171,7 @@ def _blobs_bic_case(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _bic_reference(log_likelihood: float, n_params: int, n_samples: int) -> float:
-    """``-2 log p(X | θ) + p log N``, the formula of :func:`emlib.bic` and ``gm.bic(X)``."""
+    """``-2 log p(X | θ) + n_θ log N``, the formula of :func:`emlib.bic` and ``gm.bic(X)``."""
     return -2.0 * float(log_likelihood) + int(n_params) * np.log(int(n_samples))
 
 
@@ -211,7 +196,7 @@ BIC = register(
                 ),
                 name="log-likelihood-sign",
                 hint="The log-likelihood enters BIC with a minus sign: BIC = −2 log p(X | θ) "
-                "+ p log N. A better fit (higher log-likelihood) must LOWER the BIC.",
+                "+ n_θ log N. A better fit (higher log-likelihood) must LOWER the BIC.",
             ),
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: (
@@ -223,144 +208,197 @@ BIC = register(
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: -2.0 * log_likelihood + 2 * n_params,
                 name="aic-penalty",
-                hint="That is AIC's penalty, 2p. BIC charges log N per parameter: "
-                "BIC = −2 log p(X | θ) + p log N.",
+                hint="That is AIC's penalty, 2 n_θ. BIC charges log N per parameter: "
+                "BIC = −2 log p(X | θ) + n_θ log N.",
             ),
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: (
                     -log_likelihood + n_params * np.log(n_samples)
                 ),
                 name="missing-factor-two",
-                hint="The log-likelihood is multiplied by −2 in BIC: −2 log p(X | θ) + p log N.",
+                hint="The log-likelihood is multiplied by −2 in BIC: −2 log p(X | θ) + n_θ log N.",
             ),
             dx.matches(
                 lambda log_likelihood, n_params, n_samples: (
                     log_likelihood - 0.5 * n_params * np.log(n_samples)
                 ),
                 name="higher-is-better-form",
-                hint="You wrote BIC in its 'higher is better' form, log p(X | θ) − (p/2) log N. "
+                hint="You wrote BIC in its 'higher is better' form, log p(X | θ) − (n_θ/2) log N. "
                 "This course, emlib and scikit-learn use −2 times that, "
-                "−2 log p(X | θ) + p log N, where LOWER is better.",
+                "−2 log p(X | θ) + n_θ log N, where LOWER is better.",
             ),
         ],
-        forbidden=("bic", "aic", "select_n_components"),
-        wrong_answers=[
-            WrongAnswer(
-                "gets the sign of the log-likelihood wrong",
-                replace=[("return -2 * log_likelihood", "return 2 * log_likelihood")],
-                expect="log-likelihood-sign",
-            ),
-            WrongAnswer(
-                "takes the decimal logarithm",
-                replace=[("n_params * np.log(n_samples)", "n_params * np.log10(n_samples)")],
-                expect="log10",
-            ),
-            WrongAnswer(
-                "uses AIC's penalty",
-                replace=[("n_params * np.log(n_samples)", "2 * n_params")],
-                expect="aic-penalty",
-            ),
-        ],
+        forbidden=(
+            "emlib.bic",
+            "emlib.aic",
+            "emlib.select_n_components",
+            "emlib.GaussianMixture",
+            "sklearn.mixture.GaussianMixture",
+        ),
     )
 )
 
 
 # --------------------------------------------------------------------------- 8.3 choosing K
 
-#: The fits of exercise 8.3; the notebook uses the same settings.
-BEST_K_SETTINGS: dict[str, Any] = {
-    "n_components": range(1, 7),
-    "covariance_type": "diag",
-    "n_init": 5,
-    "random_state": 0,
-}
+#: The fits of the Old Faithful case of exercise 8.3; the notebook uses the same settings.
+FAITHFUL_FITS: dict[str, Any] = {"covariance_type": "diag", "n_init": 5, "random_state": 0}
+
+
+def _bic_values(
+    mean_log_likelihoods: Any,
+    n_samples: Any,
+    n_features: Any,
+    covariance_type: Any,
+    *,
+    times_n: bool = True,
+    count: Any = None,
+) -> np.ndarray:
+    """BIC of K = 1, 2, ... (``times_n=False`` and ``count``: for the mistakes)."""
+    mll = np.asarray(mean_log_likelihoods, dtype=np.float64)
+    n, d = int(n_samples), int(n_features)
+    counter = count or emlib.n_parameters
+    p = np.array([counter(k, d, str(covariance_type)) for k in range(1, len(mll) + 1)])
+    return -2.0 * mll * (n if times_n else 1) + p * np.log(n)
+
+
+def _choose_k(
+    mean_log_likelihoods: Any, n_samples: Any, n_features: Any, covariance_type: Any
+) -> tuple[np.ndarray, int]:
+    """The reference: the BIC of each K and the K with the lowest (the first, if tied)."""
+    values = _bic_values(mean_log_likelihoods, n_samples, n_features, covariance_type)
+    return values, int(np.argmin(values)) + 1
 
 
 @lru_cache(maxsize=1)
-def _faithful_selection() -> emlib.SelectionResult:
-    settings = dict(BEST_K_SETTINGS)
-    return emlib.select_n_components(
-        emlib.load_old_faithful().X, settings.pop("n_components"), **settings
+def _faithful_scores() -> tuple[float, ...]:
+    X = emlib.load_old_faithful().X
+    return tuple(
+        emlib.GaussianMixture(n_components=k, **FAITHFUL_FITS).fit(X).score(X) for k in range(1, 7)
     )
 
 
-def _best_k_reference() -> int:
-    return _faithful_selection().best_bic
+def _faithful_k_case(rng: np.random.Generator) -> dict[str, Any]:
+    return {
+        "mean_log_likelihoods": np.array(_faithful_scores()),
+        "n_samples": 272,
+        "n_features": 2,
+        "covariance_type": "diag",
+    }
 
 
-def _is_k(choose: Any) -> Any:
-    """A detector: the answer is the K that ``choose(selection)`` gives (and it is wrong)."""
+def _random_k_case(rng: np.random.Generator) -> dict[str, Any]:
+    """Mean log-likelihoods that rise with K, by less and less, from a random start."""
+    k_max = int(rng.integers(3, 9))
+    gains = np.sort(rng.exponential(0.4, size=k_max - 1))[::-1]
+    return {
+        "mean_log_likelihoods": rng.uniform(-8.0, 1.0) + np.concatenate([[0.0], np.cumsum(gains)]),
+        "n_samples": int(rng.integers(50, 5000)),
+        "n_features": int(rng.integers(1, 6)),
+        "covariance_type": str(rng.choice(_COVARIANCE_TYPES)),
+    }
+
+
+def _parameter_count_off(trial: Trial) -> str | bool:
+    """Each BIC differs from the right one by a whole number of log N: the counts p are off."""
+    bic_values = np.asarray(trial.output[0], dtype=np.float64)
+    expected = np.asarray(trial.expected[0])
+    if bic_values.shape != expected.shape or not np.isfinite(bic_values).all():
+        return False
+    steps = (bic_values - expected) / np.log(int(trial.inputs["n_samples"]))
+    whole = np.round(steps)
+    if not np.allclose(steps, whole, atol=1e-6) or not whole.any():
+        return False
+    k = int(np.flatnonzero(whole)[0]) + 1
+    right = emlib.n_parameters(k, int(trial.inputs["n_features"]), trial.inputs["covariance_type"])
+    return f"for K = {k} you count {right + int(whole[k - 1])} parameters; there are {right}"
+
+
+def _picks(choose: Any) -> Any:
+    """The BIC values are right and best_k is what ``choose(bic_values)`` gives (wrongly)."""
 
     def detect(trial: Trial) -> bool:
-        wrong = int(choose(_faithful_selection()))
-        out = np.asarray(trial.output, dtype=np.float64)
-        return wrong != trial.expected and out.shape == () and float(out) == wrong
+        values, expected_k = trial.expected
+        got = trial.output[1]
+        wrong = int(choose(np.asarray(values)))
+        return (
+            wrong != expected_k
+            and np.allclose(np.asarray(trial.output[0], dtype=np.float64), values, rtol=1e-6)
+            and float(got) == wrong
+        )
 
     return detect
 
 
-def _highest_likelihood_k(selection: emlib.SelectionResult) -> int:
-    X = emlib.load_old_faithful().X
-    return int(selection.n_components[np.argmax([m.score(X) for m in selection.models])])
-
-
-BEST_K = register(
+CHOOSE_K = register(
     Exercise(
         assignment=ASSIGNMENT,
-        name="best_k",
-        title="Exercise 8.3: choosing K for Old Faithful",
+        name="choose_k",
+        title="Exercise 8.3: choosing K with BIC",
         points=2,
-        kind="value",
-        reference=_best_k_reference,
+        reference=_choose_k,
+        cases=[
+            Case("Old Faithful, diagonal covariances, K = 1 to 6", _faithful_k_case),
+            fixed(
+                "the best K is the first",
+                mean_log_likelihoods=np.array([-2.0, -1.99, -1.985]),
+                n_samples=400,
+                n_features=3,
+                covariance_type="full",
+            ),
+            fixed(
+                "spherical components in one dimension",
+                mean_log_likelihoods=np.array([-3.0, -2.2, -2.1, -2.09]),
+                n_samples=1000,
+                n_features=1,
+                covariance_type="spherical",
+            ),
+            *random_cases(_random_k_case, seeds=(0, 1, 2), label="random log-likelihoods"),
+        ],
+        compare=cmp.close_each(["bic_scores", "best_k"], rtol=1e-6),
         diagnoses=[
+            dx.matches(
+                lambda mll, n, d, cov: (_bic_values(mll, n, d, cov, times_n=False), 0),
+                name="mean-not-total",
+                hint="Your BIC values use the mean log-likelihood per sample (what "
+                "`GaussianMixture.score` returns) where BIC needs the total, "
+                "log p(X | θ) = N × mean: multiply by `n_samples` first.",
+                select=lambda out: out[0],
+            ),
+            Diagnosis(
+                "parameter-count",
+                "Your BIC values are off by a whole number of log N from the right ones: the "
+                "numbers of free parameters n_θ are wrong. Count them with your `n_parameters` "
+                "for this `covariance_type` and `n_features`.",
+                _parameter_count_off,
+            ),
+            dx.matches(
+                lambda mll, n, d, cov: (-_bic_values(mll, n, d, cov), 0),
+                name="bic-sign",
+                hint="Your BIC values have the wrong sign: BIC = −2 log p(X | θ) + n_θ log N, "
+                "a positive penalty added to minus twice the log-likelihood.",
+                select=lambda out: out[0],
+            ),
             Diagnosis(
                 "largest-bic",
-                "You picked the K with the LARGEST BIC. Lower BIC is better: use `np.argmin`.",
-                _is_k(lambda s: s.n_components[np.argmax(s.bic)]),
+                "Your BIC values are right, but you picked the K with the LARGEST BIC. Lower "
+                "BIC is better: take the position of the minimum.",
+                _picks(lambda values: int(np.argmax(values)) + 1),
             ),
             Diagnosis(
                 "index-not-k",
-                "Your answer is the position of the smallest BIC in your list, but the list "
-                "starts at K = 1, so position 0 is K = 1: convert the position back to K "
-                "(e.g. `list(fits)[position]`).",
-                _is_k(lambda s: s.best_bic - 1),
-            ),
-            Diagnosis(
-                "highest-likelihood",
-                "You picked the K with the highest log-likelihood: that is always (close to) "
-                "the largest K you try, because more components can always fit the same data "
-                "at least as well. Compare the models with BIC, which pays for the parameters.",
-                _is_k(_highest_likelihood_k),
+                "Your BIC values are right, but `best_k` is the position of the smallest BIC "
+                "(counted from 0), not K: the first value is K = 1, so add 1.",
+                _picks(lambda values: int(np.argmin(values))),
             ),
         ],
-        wrong_answers=[
-            WrongAnswer(
-                "takes the argmax of BIC",
-                replace=[("int(np.argmin(bic_scores))", "int(np.argmax(bic_scores))")],
-                expect="largest-bic",
-            ),
-            WrongAnswer(
-                "returns the position instead of K",
-                replace=[
-                    (
-                        "best_k = list(fits)[int(np.argmin(bic_scores))]",
-                        "best_k = int(np.argmin(bic_scores))",
-                    )
-                ],
-                expect="index-not-k",
-            ),
-            WrongAnswer(
-                "chooses by log-likelihood",
-                replace=[
-                    (
-                        'bic_scores.append(bic(log_lik, n_parameters(k, X.shape[1], "diag"), '
-                        "len(X)))",
-                        "bic_scores.append(-log_lik)",
-                    )
-                ],
-                expect="highest-likelihood",
-            ),
-        ],
+        forbidden=(
+            "emlib.bic",
+            "emlib.n_parameters",
+            "emlib.select_n_components",
+            "emlib.GaussianMixture",
+            "sklearn.mixture.GaussianMixture",
+        ),
     )
 )
 
@@ -409,6 +447,14 @@ def _small_wide_component_case(rng: np.random.Generator) -> dict[str, Any]:
     return {"params": params, "X": X, "fraction": 0.15}
 
 
+def _underflow_case(rng: np.random.Generator) -> dict[str, Any]:
+    data = emlib.make_blobs(n_samples=54, random_state=6)
+    far = np.array(
+        [[100.0, 0.0], [0.0, -100.0], [-100.0, 5.0], [90.0, 90.0], [-80.0, -85.0], [3.0, 120.0]]
+    )
+    return {"params": data.params, "X": np.vstack([data.X, far]), "fraction": 0.05}
+
+
 def _random_anomaly_case(rng: np.random.Generator) -> dict[str, Any]:
     k, d, n = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(30, 80))
     weights = rng.dirichlet(np.full(k, 2.0))
@@ -439,6 +485,10 @@ FLAG_ANOMALIES = register(
             Case("Old Faithful, a 2-component fit, 2%", _faithful_case),
             Case("three blobs and five far outliers, 3%", _outliers_case),
             Case("1-D, a small but wide component, 15%", _small_wide_component_case),
+            Case(
+                "six points a hundred units away, whose density underflows to 0, 5%",
+                _underflow_case,
+            ),
             *random_cases(_random_anomaly_case, seeds=(0, 1, 2), label="random mixture"),
         ],
         diagnoses=[
@@ -459,6 +509,17 @@ FLAG_ANOMALIES = register(
                 name="threshold-wrong-side",
                 hint="You flagged everything ABOVE the threshold, almost all the points. Flag the "
                 "points whose score is below it: `scores < threshold`.",
+            ),
+            dx.matches(
+                lambda params, X, fraction: (
+                    np.exp(_log_density(params, X))
+                    < np.percentile(np.exp(_log_density(params, X)), 100 * fraction)
+                ),
+                name="density-not-log",
+                hint="You thresholded the density p(x_i | θ) itself. Far from every component "
+                "it underflows to exactly 0, so the farthest points all tie at 0 and none of "
+                "them falls below the threshold. Score and threshold the log-density "
+                "log p(x_i | θ), the log-sum-exp of the log joint.",
             ),
             dx.matches(
                 lambda params, X, fraction: (
@@ -497,50 +558,18 @@ FLAG_ANOMALIES = register(
                 _indices_not_mask,
             ),
         ],
-        forbidden=("score_samples", "GaussianMixture"),
-        wrong_answers=[
-            WrongAnswer(
-                "flags the highest scores",
-                replace=[
-                    (
-                        "threshold = np.percentile(scores, 100 * fraction)\n"
-                        "    return scores < threshold",
-                        "threshold = np.percentile(scores, 100 * (1 - fraction))\n"
-                        "    return scores > threshold",
-                    )
-                ],
-                expect="flags-most-likely",
-            ),
-            WrongAnswer(
-                "puts the threshold on the wrong side",
-                replace=[("return scores < threshold", "return scores > threshold")],
-                expect="threshold-wrong-side",
-            ),
-            WrongAnswer(
-                "scores by the largest responsibility (predict_proba)",
-                replace=[
-                    (
-                        "scores = logsumexp(log_joint, axis=1)",
-                        "scores = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))"
-                        ".max(axis=1)",
-                    )
-                ],
-                expect="uses-responsibilities",
-            ),
-            WrongAnswer(
-                "passes the fraction as a percentage",
-                replace=[
-                    ("np.percentile(scores, 100 * fraction)", "np.percentile(scores, fraction)")
-                ],
-                expect="percent-not-fraction",
-            ),
-        ],
+        forbidden=(
+            "emlib.log_responsibilities",
+            "emlib.e_step",
+            "emlib.GaussianMixture",
+            "sklearn.mixture.GaussianMixture",
+        ),
     )
 )
 
 check_n_parameters = N_PARAMETERS.check
 check_bic = BIC.check
-check_best_k = BEST_K.check
+check_choose_k = CHOOSE_K.check
 check_flag_anomalies = FLAG_ANOMALIES.check
 
 

@@ -55,7 +55,8 @@ def matches(
     """The answer equals what a known wrong implementation returns.
 
     This is the most precise diagnosis: write the mistake as code (e.g. an E-step without
-    the weights) and the student gets the hint exactly when their answer equals it.
+    the weights) and the student gets the hint exactly when their answer equals it on every
+    case where the mistake changes the result (``everywhere=True``).
 
     Parameters
     ----------
@@ -70,15 +71,15 @@ def matches(
     """
     pick = select or _identity
 
-    def detect(trial: Trial) -> bool:
+    def detect(trial: Trial) -> bool | None:
         if trial.raised:
-            return False
+            return None
         wrong = mistake(*copy.deepcopy(trial.inputs).values())
         if values_close(pick(trial.expected), pick(wrong), rtol, atol):
-            return False  # on this case the mistake makes no difference
+            return None  # on this case the mistake makes no difference
         return values_close(pick(trial.output), pick(wrong), rtol, atol)
 
-    return Diagnosis(name, hint, detect)
+    return Diagnosis(name, hint, detect, everywhere=True)
 
 
 def rows_not_normalised(
