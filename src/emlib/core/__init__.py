@@ -3,6 +3,15 @@
 Everything here is re-exported by :mod:`emlib`.
 """
 
+from .bernoulli import (
+    BernoulliEMResult,
+    BernoulliMixtureParams,
+    bernoulli_e_step,
+    bernoulli_em,
+    bernoulli_log_joint,
+    bernoulli_log_likelihood,
+    bernoulli_m_step,
+)
 from .datasets import (
     Dataset,
     load_old_faithful,
@@ -39,6 +48,8 @@ from .mixture import ConvergenceWarning, EMRecord, GaussianMixture, NotFittedErr
 from .selection import SelectionResult, aic, bic, select_n_components
 
 __all__ = [
+    "BernoulliEMResult",
+    "BernoulliMixtureParams",
     "ConvergenceWarning",
     "CovarianceError",
     "Dataset",
@@ -52,6 +63,11 @@ __all__ = [
     "NotFittedError",
     "SelectionResult",
     "aic",
+    "bernoulli_e_step",
+    "bernoulli_em",
+    "bernoulli_log_joint",
+    "bernoulli_log_likelihood",
+    "bernoulli_m_step",
     "bic",
     "component_log_densities",
     "e_step",
