@@ -8,6 +8,7 @@ theory says it must, and that the picture changed.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 
@@ -438,7 +439,9 @@ def test_draw_functions_return_figures(draw, state):
 
     fig = draw(state())
     assert isinstance(fig, Figure)
-    png = plotting.figure_to_png(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = buffer.getvalue()
     assert png[:4] == b"\x89PNG" and len(png) > 5000
 
 
@@ -506,13 +509,8 @@ def test_plot_mixture_ellipses_any_covariance_type():
         np.testing.assert_allclose(patches[1].center, (3, 3))
 
 
-def test_alt_text_and_img_html():
+def test_alt_text():
     text = plotting.alt_text("Weights $\\pi_k$", "  and   means $\\mu_k$.")
     assert text == "Weights pi_k and means mu_k."
-    html = plotting.img_html(b"\x89PNG", 'a "quoted" <thing>')
-    assert 'alt="a &quot;quoted&quot; &lt;thing&gt;"' in html
     with pytest.raises(ValueError, match="alt text"):
-        plotting.img_html(b"\x89PNG", " ")
-    params = emlib.MixtureParams([0.25, 0.75], [[0, 1], [2, 3]], [1.0, 2.0], "spherical")
-    description = plotting.describe_mixture(params)
-    assert "pi_2 = 0.75" in description and "mu_1 = (0, 1)" in description
+        plotting.alt_text(" ")
