@@ -1,0 +1,108 @@
+// Unit tests of ui.js's pure helpers (run: node --test site/labs/test/).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import {
+  COLORS, MARKERS, NEUTRAL, blendColor, blendRgb, clamp, covariancePath, dataLimits,
+  ellipsePoints, equalAspectLimits, fmt, fullCovariance, hexToRgb, linearScale, markerPath,
+  niceTicks,
+} from "../ui.js";
+
+const close = (a, b, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
+
+test("palette is emlib.plotting.COMPONENT_COLORS in the same order", () => {
+  const py = readFileSync(new URL("../../../src/emlib/plotting.py", import.meta.url), "utf8");
+  const okabe = Object.fromEntries([...py.matchAll(/"(\w+)": "(#[0-9A-Fa-f]{6})"/g)].map((m) => [m[1], m[2]]));
+  const order = /COMPONENT_COLORS[^=]*=\s*\(([^)]*)\)/s.exec(py)[1];
+  const names = [...order.matchAll(/OKABE_ITO\["(\w+)"\]/g)].map((m) => m[1]);
+  assert.deepEqual([...COLORS], names.map((n) => okabe[n]));
+  assert.equal(NEUTRAL, /NEUTRAL_COLOR = "(#[0-9A-Fa-f]{6})"/.exec(py)[1]);
+  assert.equal(MARKERS.length, COLORS.length);
+});
+
+test("hexToRgb and blending follow emlib.plotting.blend_colors", () => {
+  assert.deepEqual(hexToRgb("#000000"), [0, 0, 0]);
+  assert.deepEqual(hexToRgb("#ffffff"), [1, 1, 1]);
+  assert.throws(() => hexToRgb("blue"), /#0072B2/);
+  assert.deepEqual(blendRgb([1, 0]), hexToRgb(COLORS[0]));
+  const mix = blendRgb([0.25, 0.75]);
+  const a = hexToRgb(COLORS[0]);
+  const b = hexToRgb(COLORS[1]);
+  mix.forEach((v, j) => close(v, 0.25 * a[j] + 0.75 * b[j]));
+  assert.equal(blendColor([0, 1]), "rgb(230,159,0)");
+  assert.throws(() => blendRgb(new Array(9).fill(1 / 9)), /colours/);
+});
+
+test("linear scale maps, inverts and flips", () => {
+  const s = linearScale([-2, 2], [100, 0]);
+  close(s(-2), 100);
+  close(s(2), 0);
+  close(s(0), 50);
+  close(s.invert(25), 1);
+  assert.throws(() => linearScale([1, 1], [0, 1]), /different/);
+});
+
+test("nice ticks are round and inside the range", () => {
+  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(niceTicks(-4.3, 3.7, 4), [-4, -2, 0, 2]);
+  assert.deepEqual(niceTicks(-3.1, 3.1, 7), [-3, -2, -1, 0, 1, 2, 3]);
+  const t = niceTicks(-1234.5, -1100.2, 5);
+  assert.ok(t.length >= 2 && t.every((v) => v >= -1234.5 && v <= -1100.2));
+  assert.deepEqual(niceTicks(1, 1), []);
+});
+
+test("equal-aspect limits keep the data and make one unit equally long", () => {
+  const { xlim, ylim } = equalAspectLimits([0, 10], [0, 2], 200, 100);
+  close((xlim[1] - xlim[0]) / 200, (ylim[1] - ylim[0]) / 100);
+  assert.ok(xlim[0] <= 0 && xlim[1] >= 10 && ylim[0] <= 0 && ylim[1] >= 2);
+  close((ylim[0] + ylim[1]) / 2, 1);
+});
+
+test("data limits add a margin", () => {
+  const { xlim, ylim } = dataLimits([[0, 0], [10, 1]], 0.1);
+  assert.deepEqual(xlim, [-1, 11]);
+  close(ylim[0], -0.1);
+  close(ylim[1], 1.1);
+});
+
+test("clamp and fmt", () => {
+  assert.equal(clamp(5, 0, 1), 1);
+  assert.equal(clamp(-5, 0, 1), 0);
+  assert.equal(fmt(-0.001), "0.00");
+  assert.equal(fmt(-1.5), "−1.50");
+  assert.equal(fmt(0.523, 2), "0.52");
+  assert.equal(fmt(-Infinity), "−∞");
+});
+
+test("markers: every shape gives a closed path, unknown shapes a clear error", () => {
+  for (const shape of MARKERS) assert.match(markerPath(shape, 10, 10, 5), /^M.*Z$/);
+  assert.throws(() => markerPath("hexagon", 0, 0, 1), /unknown shape/);
+});
+
+test("ellipse outline: points satisfy the ellipse equation", () => {
+  const pts = ellipsePoints([1, -1], { rx: 3, ry: 1, angleDegrees: 30 }, 16);
+  const a = Math.PI / 6;
+  for (const [x, y] of pts) {
+    const dx = x - 1;
+    const dy = y + 1;
+    const u = Math.cos(a) * dx + Math.sin(a) * dy;
+    const v = -Math.sin(a) * dx + Math.cos(a) * dy;
+    close((u / 3) ** 2 + v ** 2, 1, 1e-12);
+  }
+});
+
+test("covariance path: the 2-sigma contour of a diagonal covariance", () => {
+  const id = (v) => v;
+  const d = covariancePath([0, 0], [[4, 0], [0, 1]], 2, id, id);
+  const pts = d.slice(1, -1).split("L").map((p) => p.split(",").map(Number));
+  for (const [x, y] of pts) close((x / 4) ** 2 + (y / 2) ** 2, 1, 1e-2);
+  assert.ok(Math.max(...pts.map((p) => Math.abs(p[0]))) > 3.99);
+});
+
+test("full covariance for every covariance type", () => {
+  assert.deepEqual(fullCovariance({ covariance_type: "spherical", covariances: [2, 3] }, 1), [[3, 0], [0, 3]]);
+  assert.deepEqual(fullCovariance({ covariance_type: "diag", covariances: [[1, 2]] }, 0), [[1, 0], [0, 2]]);
+  assert.deepEqual(fullCovariance({ covariance_type: "tied", covariances: [[1, 0.5], [0.5, 2]] }, 3), [[1, 0.5], [0.5, 2]]);
+  assert.throws(() => fullCovariance({ covariance_type: "round", covariances: [] }, 0), /covariance_type/);
+});
