@@ -268,25 +268,56 @@ export function covariancePath(mean, cov, nStd, sx, sy) {
 }
 
 /**
- * The full 2 x 2 covariance of component k for any covariance type (for drawing).
- * @param {{covariance_type: string, covariances: any}} params
- * @param {number} k
- * @returns {number[][]}
+ * Line segments where a grid function crosses `level` (marching squares, no joining).
+ * `values[j * nx + i]` is the value at grid node (i, j); segment ends are in fractional
+ * grid coordinates `[i, j]` (map them to data with the grid's spacing).
+ * @param {ArrayLike<number>} values nx * ny values, row by row
+ * @param {number} nx
+ * @param {number} ny
+ * @param {number} level
+ * @returns {number[][][]} segments `[[i0, j0], [i1, j1]]`
  */
-export function fullCovariance(params, k) {
-  const c = params.covariances;
-  switch (params.covariance_type) {
-    case "full":
-      return c[k];
-    case "tied":
-      return c;
-    case "diag":
-      return [[c[k][0], 0], [0, c[k][1]]];
-    case "spherical":
-      return [[c[k], 0], [0, c[k]]];
-    default:
-      throw new Error(`unknown covariance_type ${JSON.stringify(params.covariance_type)}.`);
+export function contourSegments(values, nx, ny, level) {
+  const segs = [];
+  const at = (i, j) => values[j * nx + i] - level;
+  const cross = (a, b) => a / (a - b);
+  for (let j = 0; j < ny - 1; j++) {
+    for (let i = 0; i < nx - 1; i++) {
+      const v = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)];
+      const corners = [[i, j], [i + 1, j], [i + 1, j + 1], [i, j + 1]];
+      const pts = [];
+      for (let e = 0; e < 4; e++) {
+        const a = v[e];
+        const b = v[(e + 1) % 4];
+        if ((a < 0) !== (b < 0)) {
+          const t = cross(a, b);
+          const p = corners[e];
+          const q = corners[(e + 1) % 4];
+          pts.push([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])]);
+        }
+      }
+      if (pts.length === 2) segs.push(pts);
+      else if (pts.length === 4) segs.push([pts[0], pts[1]], [pts[2], pts[3]]);
+    }
   }
+  return segs;
+}
+
+/**
+ * A regular grid over a panel's limits: `points` (row by row, y from the bottom) and a
+ * function mapping fractional grid coordinates back to data.
+ * @param {number[]} xlim
+ * @param {number[]} ylim
+ * @param {number} nx
+ * @param {number} ny
+ * @returns {{points: number[][], nx: number, ny: number, toData: (g: number[]) => number[]}}
+ */
+export function grid(xlim, ylim, nx, ny) {
+  const dx = (xlim[1] - xlim[0]) / (nx - 1);
+  const dy = (ylim[1] - ylim[0]) / (ny - 1);
+  const points = [];
+  for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) points.push([xlim[0] + i * dx, ylim[0] + j * dy]);
+  return { points, nx, ny, toData: ([i, j]) => [xlim[0] + i * dx, ylim[0] + j * dy] };
 }
 
 /**
@@ -591,6 +622,57 @@ export function handle(panel, opts) {
       g.setAttribute("aria-label", s);
     },
   };
+}
+
+/**
+ * A background image of a panel: `colorAt(index)` gives `[r, g, b]` (0..1) for each node of
+ * a {@link grid} over the panel's limits; drawn on a small canvas and shown, smoothed, as
+ * an SVG `<image>` under the data (one element, whatever the resolution).
+ * @param {any} panel
+ * @param {{nx: number, ny: number}} g
+ * @param {(index: number) => number[]} colorAt
+ * @returns {SVGImageElement}
+ */
+export function heatmap(panel, g, colorAt) {
+  const canvas = document.createElement("canvas");
+  canvas.width = g.nx;
+  canvas.height = g.ny;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(g.nx, g.ny);
+  for (let j = 0; j < g.ny; j++) {
+    for (let i = 0; i < g.nx; i++) {
+      const c = colorAt(j * g.nx + i);
+      const o = 4 * ((g.ny - 1 - j) * g.nx + i);
+      img.data[o] = Math.round(255 * c[0]);
+      img.data[o + 1] = Math.round(255 * c[1]);
+      img.data[o + 2] = Math.round(255 * c[2]);
+      img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  const { sx, sy, xlim, ylim } = panel;
+  const hx = (xlim[1] - xlim[0]) / (g.nx - 1) / 2;
+  const hy = (ylim[1] - ylim[0]) / (g.ny - 1) / 2;
+  const x0 = sx(xlim[0] - hx);
+  const y0 = sy(ylim[1] + hy);
+  return svgEl("image", {
+    href: canvas.toDataURL(), x: x0, y: y0, width: sx(xlim[1] + hx) - x0, height: sy(ylim[0] - hy) - y0,
+    preserveAspectRatio: "none", "aria-hidden": "true",
+  }, panel.plot);
+}
+
+/**
+ * SVG path data of a contour (from {@link contourSegments}) drawn through a panel.
+ * @param {any} panel
+ * @param {number[][][]} segs
+ * @param {(g: number[]) => number[]} toData grid-to-data map from {@link grid}
+ * @returns {string}
+ */
+export function contourPath(panel, segs, toData) {
+  return segs.map((s) => {
+    const [a, b] = s.map((q) => toData(q));
+    return `M${panel.sx(a[0]).toFixed(1)},${panel.sy(a[1]).toFixed(1)}L${panel.sx(b[0]).toFixed(1)},${panel.sy(b[1]).toFixed(1)}`;
+  }).join("");
 }
 
 /**

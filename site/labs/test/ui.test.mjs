@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import {
-  COLORS, MARKERS, NEUTRAL, blendColor, blendRgb, clamp, covariancePath, dataLimits,
-  ellipsePoints, equalAspectLimits, fmt, fullCovariance, hexToRgb, linearScale, markerPath,
+  COLORS, MARKERS, contourSegments, grid, NEUTRAL, blendColor, blendRgb, clamp, covariancePath, dataLimits,
+  ellipsePoints, equalAspectLimits, fmt, hexToRgb, linearScale, markerPath,
   niceTicks,
 } from "../ui.js";
 
@@ -100,9 +100,14 @@ test("covariance path: the 2-sigma contour of a diagonal covariance", () => {
   assert.ok(Math.max(...pts.map((p) => Math.abs(p[0]))) > 3.99);
 });
 
-test("full covariance for every covariance type", () => {
-  assert.deepEqual(fullCovariance({ covariance_type: "spherical", covariances: [2, 3] }, 1), [[3, 0], [0, 3]]);
-  assert.deepEqual(fullCovariance({ covariance_type: "diag", covariances: [[1, 2]] }, 0), [[1, 0], [0, 2]]);
-  assert.deepEqual(fullCovariance({ covariance_type: "tied", covariances: [[1, 0.5], [0.5, 2]] }, 3), [[1, 0.5], [0.5, 2]]);
-  assert.throws(() => fullCovariance({ covariance_type: "round", covariances: [] }, 0), /covariance_type/);
+test("contour segments of a circle lie on the circle", () => {
+  const g = grid([-2, 2], [-2, 2], 41, 41);
+  const values = g.points.map(([x, y]) => x * x + y * y);
+  const segs = contourSegments(values, g.nx, g.ny, 1);
+  assert.ok(segs.length > 20);
+  for (const s of segs) for (const q of s) {
+    const [x, y] = g.toData(q);
+    close(Math.hypot(x, y), 1, 0.02);
+  }
+  assert.deepEqual(contourSegments(values, g.nx, g.ny, 100), []);
 });
