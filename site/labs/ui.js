@@ -12,7 +12,7 @@
  * @module ui
  */
 
-import { ellipse as ellipseGeometry } from "./emmath.js";
+import { ellipse as ellipseGeometry, fullCovariances } from "./emmath.js";
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -551,7 +551,7 @@ export function handle(panel, opts) {
     "aria-roledescription": "draggable point",
   }, panel.g);
   const r = opts.radius || 9;
-  const hit = svgEl("circle", { r: 26, class: "emlib-hit" }, g);
+  const hit = svgEl("circle", { r: 28, class: "emlib-hit" }, g);
   const mark = svgEl("path", { class: "emlib-handle-mark", fill: opts.color || "#ffffff" }, g);
   let pos = [...opts.value];
   const bounds = () => opts.bounds || { xlim: panel.xlim, ylim: panel.ylim };
@@ -673,6 +673,105 @@ export function contourPath(panel, segs, toData) {
     const [a, b] = s.map((q) => toData(q));
     return `M${panel.sx(a[0]).toFixed(1)},${panel.sy(a[1]).toFixed(1)}L${panel.sx(b[0]).toFixed(1)},${panel.sy(b[1]).toFixed(1)}`;
   }).join("");
+}
+
+/**
+ * A mixture drawn on a 2-D panel: one `nStd` ellipse per component in its colour, and its
+ * mean as a marker of the component's shape with its number beside it (colour is never the
+ * only cue). `update(params)` redraws in place; `ghost(params)` shows earlier parameters
+ * dashed (or hides them with `null`).
+ * @param {any} panel
+ * @param {number} K
+ * @param {{nStd?: number, colors?: string[]}} [opts]
+ * @returns {{update: (params: any) => void, ghost: (params: any|null) => void}}
+ */
+export function mixtureLayer(panel, K, opts = {}) {
+  const nStd = opts.nStd ?? 2;
+  const colors = opts.colors || COLORS;
+  const ghostG = svgEl("g", { class: "emlib-ghost", "aria-hidden": "true" }, panel.plot);
+  const g = svgEl("g", { class: "emlib-mixture", "aria-hidden": "true" }, panel.plot);
+  const items = [];
+  const ghosts = [];
+  for (let k = 0; k < K; k++) {
+    ghosts.push({
+      ell: svgEl("path", { fill: "none", stroke: colors[k], "stroke-width": 1.6, "stroke-dasharray": "5 4", opacity: 0.9 }, ghostG),
+      mean: svgEl("path", { fill: "#ffffff", stroke: colors[k], "stroke-width": 1.4 }, ghostG),
+      arrow: svgEl("line", { stroke: "#000", "stroke-width": 1.2 }, ghostG),
+    });
+    items.push({
+      ell: svgEl("path", { fill: "none", stroke: colors[k], "stroke-width": 2.4 }, g),
+      mean: svgEl("path", { fill: colors[k], stroke: "#000", "stroke-width": 1 }, g),
+      label: svgEl("text", { class: "emlib-mean-label", text: String(k + 1) }, g),
+    });
+  }
+  ghostG.setAttribute("visibility", "hidden");
+  let current = null;
+  return {
+    update(params) {
+      current = params;
+      const covs = fullCovariances(params);
+      for (let k = 0; k < K; k++) {
+        const m = params.means[k];
+        items[k].ell.setAttribute("d", covariancePath(m, covs[k], nStd, panel.sx, panel.sy));
+        const x = panel.sx(m[0]);
+        const y = panel.sy(m[1]);
+        items[k].mean.setAttribute("d", markerPath(MARKERS[k], x, y, 6));
+        items[k].label.setAttribute("x", x + 8);
+        items[k].label.setAttribute("y", y - 7);
+      }
+    },
+    ghost(params) {
+      if (!params) {
+        ghostG.setAttribute("visibility", "hidden");
+        return;
+      }
+      ghostG.setAttribute("visibility", "visible");
+      const covs = fullCovariances(params);
+      for (let k = 0; k < K; k++) {
+        const m = params.means[k];
+        ghosts[k].ell.setAttribute("d", covariancePath(m, covs[k], nStd, panel.sx, panel.sy));
+        ghosts[k].mean.setAttribute("d", markerPath(MARKERS[k], panel.sx(m[0]), panel.sy(m[1]), 5));
+        const to = current ? current.means[k] : m;
+        for (const [a, v] of [["x1", panel.sx(m[0])], ["y1", panel.sy(m[1])], ["x2", panel.sx(to[0])], ["y2", panel.sy(to[1])]]) {
+          ghosts[k].arrow.setAttribute(a, v);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The data points of a 2-D panel as small circles (one element each, reused).
+ * @param {any} panel
+ * @param {number[][]} X N x 2
+ * @param {{r?: number, color?: string}} [opts]
+ * @returns {{nodes: SVGCircleElement[], setColors: (c: string|string[]) => void,
+ *   setOpacity: (o: number|number[]) => void}}
+ */
+export function pointsLayer(panel, X, opts = {}) {
+  const g = svgEl("g", { class: "emlib-points", "aria-hidden": "true" }, panel.plot);
+  const r = opts.r ?? 2.6;
+  const nodes = X.map((p) => svgEl("circle", { cx: panel.sx(p[0]).toFixed(1), cy: panel.sy(p[1]).toFixed(1), r, fill: opts.color || NEUTRAL }, g));
+  return {
+    nodes,
+    setColors(c) {
+      nodes.forEach((n, i) => n.setAttribute("fill", Array.isArray(c) ? c[i] : c));
+    },
+    setOpacity(o) {
+      nodes.forEach((n, i) => n.setAttribute("fill-opacity", Array.isArray(o) ? o[i] : o));
+    },
+  };
+}
+
+/**
+ * SVG path data of a polyline through `(xs[i], ys[i])` on a panel.
+ * @param {any} panel
+ * @param {number[]} xs
+ * @param {number[]} ys
+ * @returns {string}
+ */
+export function linePath(panel, xs, ys) {
+  return xs.map((x, i) => `${i ? "L" : "M"}${panel.sx(x).toFixed(1)},${panel.sy(ys[i]).toFixed(1)}`).join("");
 }
 
 /**
