@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import copy
 import html
+import importlib
 import io
 import json
 import os
@@ -32,6 +33,7 @@ from matplotlib.animation import FuncAnimation, HTMLWriter
 from PIL import Image
 
 from ..plotting import FigureRenderer, alt_text, new_figure
+from ._web import WebLab
 
 #: The environment variable that switches every lab to its static player. The book build
 #: sets ``EMLIB_LAB_MODE=static``; unset (or ``live``) gives the live widgets.
@@ -416,6 +418,53 @@ def static_lab(
             f"{max_bytes / 1e6:.2f} MB; use fewer frames or a smaller figure."
         )
     return out
+
+
+def lab_name(view_cls: type[LabView]) -> str:
+    """The public name of a lab (its key in :data:`emlib.labs.LABS`): its module's name."""
+    return view_cls.__module__.rsplit(".", 1)[-1].lstrip("_")
+
+
+def has_web_version(view_cls: type[LabView]) -> bool:
+    """Whether the lab of ``view_cls`` has a live website version (a ``web_config``)."""
+    module = importlib.import_module(view_cls.__module__)
+    return callable(getattr(module, "web_config", None))
+
+
+def web_lab(view_cls: type[LabView], state: Any, *, title: str, alt: str) -> WebLab:
+    """The static-mode output of a lab that runs live on the website.
+
+    The lab's module provides ``web_config(state) -> dict`` (what the browser lab starts
+    from); the still image is ``state`` drawn by ``view_cls`` (the lab's ``draw_<lab>``).
+
+    Parameters
+    ----------
+    view_cls : type of LabView
+        The lab's view; its module names the lab and provides ``web_config``.
+    state : object
+        The lab's first state (what the notebook cell starts from).
+    title : str
+        The lab's title.
+    alt : str
+        What the figure shows (``state.describe()`` is appended, if the state has one).
+
+    Returns
+    -------
+    WebLab
+
+    Raises
+    ------
+    ValueError
+        If the lab's module has no ``web_config``.
+    """
+    if not has_web_version(view_cls):
+        raise ValueError(
+            f"the lab {lab_name(view_cls)!r} has no web_config(state) in "
+            f"{view_cls.__module__}; write one (see site/labs/SPEC.md)."
+        )
+    config = importlib.import_module(view_cls.__module__).web_config(state)
+    figure = draw_state(view_cls, state)
+    return WebLab.from_state(lab_name(view_cls), state, config, figure, alt=alt, title=title)
 
 
 def snapshot(state: Any) -> Any:
