@@ -484,17 +484,20 @@ export function drawAxes(axes, panel, opts) {
   const n = opts.ticks || 5;
   svgEl("rect", { x: box.x, y: box.y, width: box.width, height: box.height, class: "emlib-frame" }, axes);
   const bottom = box.y + box.height;
-  const xf = opts.xTickFormat || ((v) => fmtTick(v));
-  for (const t of sx.ticks(n)) {
+  const xt = sx.ticks(n);
+  const xf = opts.xTickFormat || tickFormat(xt);
+  for (const t of xt) {
     const x = sx(t);
     svgEl("line", { x1: x, x2: x, y1: bottom, y2: bottom + 4, class: "emlib-tick" }, axes);
     svgEl("text", { x, y: bottom + 14, "text-anchor": "middle", class: "emlib-tick-label", text: xf(t) }, axes);
   }
   if (opts.yTicks !== false) {
-    for (const t of sy.ticks(Math.max(3, n - 1))) {
+    const yt = sy.ticks(Math.max(3, n - 1));
+    const yf = tickFormat(yt);
+    for (const t of yt) {
       const y = sy(t);
       svgEl("line", { x1: box.x - 4, x2: box.x, y1: y, y2: y, class: "emlib-tick" }, axes);
-      svgEl("text", { x: box.x - 6, y: y + 3.5, "text-anchor": "end", class: "emlib-tick-label", text: fmtTick(t) }, axes);
+      svgEl("text", { x: box.x - 6, y: y + 3.5, "text-anchor": "end", class: "emlib-tick-label", text: yf(t) }, axes);
     }
   }
   if (opts.xlabel) {
@@ -508,9 +511,15 @@ export function drawAxes(axes, panel, opts) {
   }
 }
 
-function fmtTick(v) {
-  const s = Math.abs(v) >= 1000 || v === Math.round(v) ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
-  return s.replace("-", "−");
+/**
+ * A formatter for a list of ticks: as many decimals as their spacing needs.
+ * @param {number[]} ticks
+ * @returns {(v: number) => string}
+ */
+export function tickFormat(ticks) {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+  const digits = Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));
+  return (v) => fmt(v, digits);
 }
 
 /**

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import {
-  COLORS, MARKERS, contourSegments, grid, NEUTRAL, blendColor, blendRgb, clamp, covariancePath, dataLimits,
+  COLORS, MARKERS, contourSegments, grid, tickFormat, NEUTRAL, blendColor, blendRgb, clamp, covariancePath, dataLimits,
   ellipsePoints, equalAspectLimits, fmt, hexToRgb, linearScale, markerPath,
   niceTicks,
 } from "../ui.js";
@@ -110,4 +110,10 @@ test("contour segments of a circle lie on the circle", () => {
     close(Math.hypot(x, y), 1, 0.02);
   }
   assert.deepEqual(contourSegments(values, g.nx, g.ny, 100), []);
+});
+
+test("tick labels have the decimals their spacing needs", () => {
+  assert.deepEqual([-1179.5, -1179, -1178.5].map(tickFormat([-1179.5, -1179, -1178.5])), ["−1179.5", "−1179.0", "−1178.5"]);
+  assert.deepEqual([0, 0.2].map(tickFormat([0, 0.2])), ["0.0", "0.2"]);
+  assert.deepEqual([-200, 0, 200].map(tickFormat([-200, 0, 200])), ["−200", "0", "200"]);
 });

@@ -7,7 +7,7 @@ import numpy as np
 from .. import MixtureParams, component_log_densities, e_step
 from ..plotting import blend_colors, component_colors, covariance_ellipse, style_axes
 from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
-from ._panels import N_STD, bar_panel, set_bars
+from ._panels import N_STD, bar_panel, params_json, set_bars
 
 #: Three fixed components: pi_k, mu_k and Sigma_k.
 RESPONSIBILITY_MIXTURE = dict(
@@ -146,6 +146,20 @@ class ResponsibilitiesView(LabView):
         self.point.set_facecolor(blend_colors(state.resp[None]))
         set_bars(self.bars, self.texts, state.resp)
         self.title.set_text(f"x = ({state.point[0]:.2f}, {state.point[1]:.2f})")
+
+
+def web_config(state: ResponsibilitiesState) -> dict:
+    """What the website's live lab needs (plain JSON): the fixed mixture, the starting
+    query point, and a view half as wide again on every side as the components' 3-sigma
+    box, so the reader can take the point far from all of them."""
+    (x0, x1), (y0, y1) = mixture_limits(state.params)
+    px, py = 0.5 * (x1 - x0), 0.5 * (y1 - y0)
+    return {
+        "params": params_json(state.params),
+        "point": state.point.tolist(),
+        "xlim": [x0 - px, x1 + px],
+        "ylim": [y0 - py, y1 + py],
+    }
 
 
 def draw_responsibilities(state: ResponsibilitiesState):

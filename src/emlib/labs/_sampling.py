@@ -7,6 +7,7 @@ import numpy as np
 from .. import MixtureParams, component_log_densities, sample_mixture
 from ..plotting import component_colors, style_axes
 from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._panels import params_json
 
 SAMPLING_MEANS = (-2.5, 0.5, 3.0)
 SAMPLING_STDS = (0.8, 1.0, 0.6)
@@ -203,6 +204,24 @@ class SamplingView(LabView):
             self.texts[k].set_position((k, max(fractions[k], state.weights[k]) + 0.02))
             self.texts[k].set_text(f"{fractions[k]:.2f} / {state.weights[k]:.2f}")
         self.title.set_text(f"N = {state.n_samples} samples")
+
+
+#: Batch sizes the website's count slider offers.
+WEB_COUNTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def web_config(state: SamplingState) -> dict:
+    """What the website's live lab needs (plain JSON): the mixture (1-D, spherical), the
+    reader's relative weights, the seed of the browser's sampler, the grid and bins."""
+    return {
+        "params": params_json(state.params),
+        "raw_weights": state.raw_weights.tolist(),
+        "seed": state.seed,
+        "grid": [float(GRID[0]), float(GRID[-1]), len(GRID)],
+        "bins": [float(BINS[0]), float(BINS[-1]), len(BINS) - 1],
+        "counts": list(WEB_COUNTS),
+        "max_samples": MAX_SAMPLES,
+    }
 
 
 def draw_sampling(state: SamplingState):
