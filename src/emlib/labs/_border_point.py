@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import GaussianMixture, KMeans, MixtureParams, e_step, sample_mixture, squared_distances
 from ..plotting import blend_colors, component_colors, covariance_ellipse, style_axes
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import N_STD, bar_panel, data_limits, params_json, set_bars
 
 #: The two clusters: a broad one on the left and a tight one on the right, so that the
@@ -261,9 +261,7 @@ def border_point(point=(0.0, 0.0), *, seed: int = 0, mode: str | None = None):
     title = "Border point: hard versus soft membership"
     (x0, x1), (y0, y1) = data_limits(state.X, 0.05)
     if resolve_mode(mode) == "static":
-        path = np.linspace(max(x0, -4.5), min(x1, 3.5), 11)
-        actions = [(lambda s, x=x: s.move_to(x, 0.0), lambda s: s.describe()) for x in path]
-        return static_lab(BorderPointView, record_frames(state, actions), title=title, alt=_ALT)
+        return web_lab(BorderPointView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, slider
 
     controls = {

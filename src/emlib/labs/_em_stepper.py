@@ -13,7 +13,7 @@ from ._em import (
     initial_params,
     load_dataset,
 )
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import CurvePanel, MixturePanel, data_key, data_limits, params_json
 
 _PHASE = {"init": "start (no E-step yet)", "E": "after the E-step", "M": "after the M-step"}
@@ -217,14 +217,6 @@ _ALT = (
 )
 
 
-def _stepper_frames(state: EMStepperState, n_iter: int):
-    actions = [(None, lambda s: "Start: " + s.describe())]
-    for _ in range(n_iter):
-        actions.append((EMStepperState.e_step, lambda s: s.describe() + " Points recoloured."))
-        actions.append((EMStepperState.m_step, lambda s: s.describe() + " Ellipses moved."))
-    return record_frames(state, actions)
-
-
 def em_stepper(
     data="overlapping",
     *,
@@ -235,7 +227,6 @@ def em_stepper(
     means_init=None,
     reg_covar: float = 1e-6,
     mode: str | None = None,
-    static_iterations: int = 6,
     focus: str = "em",
 ):
     """The E/M stepper lab: buttons for E-step, M-step, one iteration, and reset.
@@ -246,8 +237,6 @@ def em_stepper(
         See :class:`EMStepperState`.
     mode : {"live", "static", "auto"} or None
         See :func:`emlib.labs.resolve_mode` (``None``: the ``EMLIB_LAB_MODE`` variable).
-    static_iterations : int, default 6
-        Iterations recorded for the static player (two frames each).
     focus : {"em", "m_step"}, default "em"
         ``"m_step"`` (chapter 4): on the website, the view of what the M-step recomputes
         (``N_k``, the weighted means and covariances, the ellipses before and after); in
@@ -270,9 +259,7 @@ def em_stepper(
     )
     title = "E/M stepper" if state.focus == "em" else "E/M stepper: what the M-step recomputes"
     if resolve_mode(mode) == "static":
-        return static_lab(
-            EMStepperView, _stepper_frames(state, static_iterations), title=title, alt=_ALT
-        )
+        return web_lab(EMStepperView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button
 
     controls = {

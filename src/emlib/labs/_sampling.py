@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import MixtureParams, component_log_densities, sample_mixture
 from ..plotting import component_colors, style_axes
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import params_json
 
 SAMPLING_MEANS = (-2.5, 0.5, 3.0)
@@ -255,20 +255,7 @@ def sampling(weights=(0.5, 0.3, 0.2), *, seed: int = 0, mode: str | None = None)
     state = SamplingState(weights, seed=seed)
     title = "Sampling from a mixture"
     if resolve_mode(mode) == "static":
-        totals = [1, 10, 30, 100, 300, 1000, 3000, 10000]
-        actions = [(None, lambda s: s.describe())]
-        done = 0
-        for total in totals:
-            actions.append((lambda s, n=total - done: s.draw(n), lambda s: s.describe()))
-            done = total
-        for w in [(0.2, 0.2, 0.6), (0.1, 0.8, 0.1), (1 / 3, 1 / 3, 1 / 3)]:
-            actions.append(
-                (
-                    lambda s, w=w: (s.set_weights(w), s.draw(2000)),
-                    lambda s: "New weights, 2000 fresh samples. " + s.describe(),
-                )
-            )
-        return static_lab(SamplingView, record_frames(state, actions), title=title, alt=_ALT)
+        return web_lab(SamplingView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, slider
 
     controls = {
