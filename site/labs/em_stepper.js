@@ -48,11 +48,11 @@ export function mount(root, config) {
   const title = ui.svgEl("text", { x: panel.box.x, y: panel.box.y - 8, class: "emlib-caption" }, panel.g);
 
   const llSvg = ui.createSvg(shell.figures, { width: 300, height: 250, label: "The log-likelihood against the iteration" });
-  const ll = ui.createPanel(llSvg, { width: 300, height: 250, xlim: [0, 5], ylim: [-1, 0], xlabel: "iteration", ylabel: "log p(X)", margin: { left: 52, top: 22 } });
+  const ll = ui.createPanel(llSvg, { width: 300, height: 250, xlim: [0, 5], ylim: [-1, 0], xlabel: "iteration", margin: { left: 52, top: 22 } });
   const llLine = ui.svgEl("path", { fill: "none", stroke: "#000", "stroke-width": 1.4, "aria-hidden": "true" }, ll.plot);
   const llDots = ui.svgEl("path", { fill: "#000", "aria-hidden": "true" }, ll.plot);
   const llNow = ui.svgEl("path", { fill: ui.COLORS[5], stroke: "#000", "aria-hidden": "true" }, ll.plot);
-  const llText = ui.svgEl("text", { x: ll.box.x, y: ll.box.y - 8, class: "emlib-caption" }, ll.g);
+  const llText = ui.svgEl("text", { x: 4, y: ll.box.y - 8, class: "emlib-caption" }, ll.g);
 
   // The run (like emlib.labs.EMRun): parameters, responsibilities, a log per iteration.
   let params;
@@ -166,7 +166,7 @@ export function mount(root, config) {
     const lo = Math.min(...history);
     const hi = Math.max(...history);
     const pad = Math.max(1e-6, 0.08 * (hi - lo || Math.abs(hi) * 0.01 || 1));
-    ll.setLimits([0, Math.max(5, iteration + 1)], [lo - pad, hi + pad]);
+    ll.setLimits([-0.4, Math.max(5, iteration + 1)], [lo - pad, hi + pad]);
     llLine.setAttribute("d", ui.linePath(ll, its, history));
     llDots.setAttribute("d", its.map((i) => ui.markerPath("circle", ll.sx(i), ll.sy(history[i]), 2.4)).join(""));
     llNow.setAttribute("d", ui.markerPath("circle", ll.sx(iteration), ll.sy(logLik), 5));

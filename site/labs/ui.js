@@ -581,6 +581,14 @@ export function handle(panel, opts) {
     opts.onMove([...pos], how);
   };
   let dragging = null;
+  // Inside an SVG, Chromium ignores `touch-action` on child elements, so a finger on the
+  // handle would also pan the page: cancel the touches' default action (the pointer events
+  // still arrive and drive the drag).
+  const noScroll = (evt) => {
+    if (evt.cancelable) evt.preventDefault();
+  };
+  g.addEventListener("touchstart", noScroll, { passive: false });
+  g.addEventListener("touchmove", noScroll, { passive: false });
   g.addEventListener("pointerdown", (evt) => {
     if (evt.button !== undefined && evt.button > 0) return;
     evt.preventDefault();
