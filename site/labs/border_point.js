@@ -56,7 +56,7 @@ export function mount(root, config) {
   const legend = ui.svgEl("g", { class: "emlib-legend", "aria-hidden": "true" }, panel.g);
   const lx = panel.box.x + 6;
   const ly = panel.box.y + panel.box.height - 30;
-  ui.svgEl("rect", { x: lx - 3, y: ly - 10, width: 168, height: 36, fill: "#fff", "fill-opacity": 0.85 }, legend);
+  ui.svgEl("rect", { x: lx - 3, y: ly - 11, width: 186, height: 38, fill: "#fff", "fill-opacity": 0.85 }, legend);
   ui.svgEl("line", { x1: lx, x2: lx + 22, y1: ly - 2, y2: ly - 2, stroke: "#000", "stroke-dasharray": "6 4", "stroke-width": 1.4 }, legend);
   ui.svgEl("text", { x: lx + 27, y: ly + 1, text: "k-means border (+ centres)" }, legend);
   ui.svgEl("line", { x1: lx, x2: lx + 22, y1: ly + 14, y2: ly + 14, stroke: "#000", "stroke-width": 1.6 }, legend);

@@ -408,14 +408,17 @@ export function liveRegion(parent) {
  * A responsive SVG: viewBox `0 0 width height`, 100 % of its container's width.
  * @param {HTMLElement} parent
  * @param {{width: number, height: number, label: string, maxWidth?: number}} opts
+ *   `maxWidth` (CSS px, default 1.4 x width) caps how far the figure grows.
  *   `label` is the figure's accessible name (role="img" is not used: the SVG holds
  *   focusable handles).
  * @returns {SVGSVGElement}
  */
 export function createSvg(parent, { width, height, label, maxWidth }) {
   const wrap = el("div", { class: "emlib-live-figure" }, parent);
-  if (maxWidth) wrap.style.maxWidth = `${maxWidth}px`;
-  wrap.style.flexBasis = `${Math.min(width, 420)}px`;
+  // Side by side where they fit, one under the other on a phone; never blown up much
+  // beyond their design size (text stays readable, bars do not fill a desktop column).
+  wrap.style.maxWidth = `${maxWidth ?? Math.round(1.4 * width)}px`;
+  wrap.style.flexBasis = `${Math.round(0.85 * Math.min(width, 420))}px`;
   const svg = svgEl("svg", {
     viewBox: `0 0 ${width} ${height}`,
     class: "emlib-live-svg",
@@ -439,7 +442,7 @@ export function createSvg(parent, { width, height, label, maxWidth }) {
  *   toData: (evt: {clientX: number, clientY: number}) => number[]}}
  */
 export function createPanel(svg, opts) {
-  const m = { left: 34, right: 8, top: 10, bottom: 30, ...(opts.margin || {}) };
+  const m = { left: 38, right: 8, top: 10, bottom: 36, ...(opts.margin || {}) };
   const box = {
     x: (opts.x || 0) + m.left,
     y: (opts.y || 0) + m.top,
@@ -489,7 +492,7 @@ export function drawAxes(axes, panel, opts) {
   for (const t of xt) {
     const x = sx(t);
     svgEl("line", { x1: x, x2: x, y1: bottom, y2: bottom + 4, class: "emlib-tick" }, axes);
-    svgEl("text", { x, y: bottom + 14, "text-anchor": "middle", class: "emlib-tick-label", text: xf(t) }, axes);
+    svgEl("text", { x, y: bottom + 15, "text-anchor": "middle", class: "emlib-tick-label", text: xf(t) }, axes);
   }
   if (opts.yTicks !== false) {
     const yt = sy.ticks(Math.max(3, n - 1));
@@ -497,16 +500,16 @@ export function drawAxes(axes, panel, opts) {
     for (const t of yt) {
       const y = sy(t);
       svgEl("line", { x1: box.x - 4, x2: box.x, y1: y, y2: y, class: "emlib-tick" }, axes);
-      svgEl("text", { x: box.x - 6, y: y + 3.5, "text-anchor": "end", class: "emlib-tick-label", text: yf(t) }, axes);
+      svgEl("text", { x: box.x - 6, y: y + 4, "text-anchor": "end", class: "emlib-tick-label", text: yf(t) }, axes);
     }
   }
   if (opts.xlabel) {
-    svgEl("text", { x: box.x + box.width / 2, y: bottom + 27, "text-anchor": "middle", class: "emlib-axis-label", text: opts.xlabel }, axes);
+    svgEl("text", { x: box.x + box.width / 2, y: bottom + 29, "text-anchor": "middle", class: "emlib-axis-label", text: opts.xlabel }, axes);
   }
   if (opts.ylabel) {
     svgEl("text", {
       x: 0, y: 0, "text-anchor": "middle", class: "emlib-axis-label", text: opts.ylabel,
-      transform: `translate(${box.x - 26},${box.y + box.height / 2}) rotate(-90)`,
+      transform: `translate(${box.x - 28},${box.y + box.height / 2}) rotate(-90)`,
     }, axes);
   }
 }
@@ -878,7 +881,7 @@ export function barChart(svg, opts) {
   const panel = createPanel(svg, {
     x: opts.x, y: opts.y, width: opts.width, height: opts.height,
     xlim: [0, units], ylim: [0, opts.ymax || 1.1], yTicks: true, ticks: 4,
-    margin: { left: 30, right: 6, top: opts.caption ? 22 : 10, bottom: opts.groupLabels ? 40 : 26 },
+    margin: { left: 34, right: 6, top: opts.caption ? 24 : 10, bottom: opts.groupLabels ? 44 : 28 },
     xTickFormat: () => "",
   });
   panel.axes.querySelectorAll(".emlib-tick-label").forEach((t, i) => {
@@ -904,12 +907,12 @@ export function barChart(svg, opts) {
     const rect = svgEl("rect", { x: x0, width: w, y: panel.sy(0), height: 0, fill: opts.colors[i], class: "emlib-bar" }, panel.plot);
     const target = svgEl("line", { x1: x0 - 3, x2: x0 + w + 3, class: "emlib-bar-target", visibility: "hidden" }, panel.g);
     const value = svgEl("text", { x: panel.sx(c), "text-anchor": "middle", class: "emlib-bar-value" }, panel.g);
-    svgEl("text", { x: panel.sx(c), y: panel.box.y + panel.box.height + 13, "text-anchor": "middle", class: "emlib-tick-label", text: opts.labels[i] }, panel.g);
+    svgEl("text", { x: panel.sx(c), y: panel.box.y + panel.box.height + 15, "text-anchor": "middle", class: "emlib-tick-label", text: opts.labels[i] }, panel.g);
     bars.push({ rect, value, target });
   }
   for (const gl of opts.groupLabels || []) {
     const cx = (panel.sx(centres[gl.from]) + panel.sx(centres[gl.to])) / 2;
-    svgEl("text", { x: cx, y: panel.box.y + panel.box.height + 30, "text-anchor": "middle", class: "emlib-axis-label", text: gl.text }, panel.g);
+    svgEl("text", { x: cx, y: panel.box.y + panel.box.height + 34, "text-anchor": "middle", class: "emlib-axis-label", text: gl.text }, panel.g);
   }
   return {
     panel,
