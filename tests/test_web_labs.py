@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emlib import labs
 from emlib.labs._web import MAX_WEB_BYTES, WEB_NOTE, WebLab, script_json, to_json
 from emlib.plotting import new_figure
 
@@ -77,23 +76,3 @@ def test_script_json_cannot_close_the_script() -> None:
     text = script_json({"s": "<!-- </script><script>alert(1)</script>"})
     assert "<" not in text and ">" not in text
     assert json.loads(text)["s"].startswith("<!--")
-
-
-def test_static_mode_gives_a_web_lab_for_labs_with_web_config(monkeypatch) -> None:
-    """The switch: in static mode, a lab whose module has ``web_config`` is a WebLab."""
-    monkeypatch.setenv(labs.MODE_ENV, "static")
-    from emlib.labs import _framework
-
-    done = 0
-    for name, make in labs.LABS.items():
-        module = __import__(f"emlib.labs._{name}", fromlist=["web_config"])
-        if not hasattr(module, "web_config"):
-            continue
-        lab = make()
-        assert isinstance(lab, WebLab), f"{name}: static mode must give a WebLab"
-        assert lab.name == name
-        assert config_of(lab.html) == lab.config
-        done += 1
-    assert _framework.web_lab  # the helper the labs call
-    if done == 0:
-        pytest.skip("no lab has a web_config yet")

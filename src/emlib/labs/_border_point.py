@@ -255,7 +255,7 @@ def border_point(point=(0.0, 0.0), *, seed: int = 0, mode: str | None = None):
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = BorderPointState(point, seed=seed)
     title = "Border point: hard versus soft membership"

@@ -323,7 +323,7 @@ def break_it(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = BreakItState(data, n_components=n_components, reg_covar=reg_covar, seed=seed)
     title = "Break it: collapse and regularisation"

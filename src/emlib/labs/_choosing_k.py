@@ -250,7 +250,7 @@ def choosing_k(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = ChoosingKState(data, k_max=k_max, covariance_type=covariance_type, seed=seed)
     title = "Choosing K with BIC and AIC"

@@ -211,7 +211,7 @@ def convergence(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = ConvergenceState(data, n_components=n_components, seed=seed)
     title = "Convergence: log-likelihood, ELBO and KL gap"

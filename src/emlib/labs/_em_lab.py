@@ -384,7 +384,7 @@ def em_lab(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = EMLabState(
         data,

@@ -244,7 +244,7 @@ def em_stepper(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
         A live widget (with ``.state`` and ``.controls``), or the website's player.
     """
     state = EMStepperState(

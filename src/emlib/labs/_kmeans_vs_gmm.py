@@ -290,7 +290,7 @@ def kmeans_vs_gmm(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = KMeansVsGMMState(
         data, n_components=n_components, covariance_type=covariance_type, seed=seed

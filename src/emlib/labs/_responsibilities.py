@@ -191,7 +191,7 @@ def responsibilities(point=(0.0, 0.5), *, params=None, mode: str | None = None):
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = ResponsibilitiesState(point, params=params)
     title = "Responsibilities of a query point"

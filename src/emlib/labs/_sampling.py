@@ -250,7 +250,7 @@ def sampling(weights=(0.5, 0.3, 0.2), *, seed: int = 0, mode: str | None = None)
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = SamplingState(weights, seed=seed)
     title = "Sampling from a mixture"
