@@ -14,7 +14,7 @@
 
 import { aic, bic, eStep, nParameters } from "./emmath.js";
 import * as ui from "./ui.js";
-import { dataFigure, lineChart } from "./em_common.js";
+import { dataFigure, fitSelect, lineChart } from "./em_common.js";
 
 /**
  * @param {HTMLElement} root
@@ -85,10 +85,10 @@ export function mount(root, config) {
   }
 
   const row = ui.el("div", { class: "emlib-live-controls" }, shell.controls);
-  ui.select(row, {
+  fitSelect(ui.select(row, {
     label: "data", value: ds.name, options: config.datasets.map((d) => ({ value: d.name, text: d.label })),
     onChange: (v) => { ds = byName[v]; build(); compute(); k = scores.bestBic; kSlider.set(k); draw(); announce(); },
-  });
+  }));
   ui.select(row, {
     label: "covariance", value: covType, options: config.covariance_types,
     onChange: (v) => { covType = v; compute(); k = scores.bestBic; kSlider.set(k); draw(); announce(); },

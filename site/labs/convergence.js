@@ -48,12 +48,16 @@ export function mount(root, config) {
   const legend = ui.svgEl("text", { x: chart.panel.box.x + 4, y: chart.panel.box.y + chart.panel.box.height - 6, class: "emlib-tick-label" }, chart.panel.g);
   legend.textContent = "solid: log p(X); dashed blue: ELBO";
   const gap = lineChart(shell.figures, {
-    width: 260, height: 250, label: "The KL gap after every half-step", xlabel: "half-step",
+    width: 260, height: 250, maxWidth: 340, label: "The KL gap after every half-step", xlabel: "half-step",
     series: [{ color: "#D55E00", dots: true }], minY: 0,
   });
   gap.caption.textContent = "KL gap = log p(X) − ELBO";
 
-  const table = ui.el("table", { class: "emlib-table" }, shell.controls);
+  const table = ui.el("table", {
+    class: "emlib-table",
+    style: "border-spacing: 0.9em 0.1em; font-variant-numeric: tabular-nums; text-align: right",
+  }, shell.controls);
+  ui.el("caption", { text: "The last half-steps", style: "text-align: left" }, table);
   const head = ui.el("tr", {}, ui.el("thead", {}, table));
   for (const h of ["half-step", "log p(X)", "ELBO", "KL"]) ui.el("th", { scope: "col", text: h }, head);
   const tbody = ui.el("tbody", {}, table);

@@ -143,10 +143,10 @@ export function dataFigure(parent, opts) {
 export function lineChart(parent, opts) {
   const width = opts.width || 300;
   const height = opts.height || 250;
-  const svg = ui.createSvg(parent, { width, height, label: opts.label });
+  const svg = ui.createSvg(parent, { width, height, label: opts.label, maxWidth: opts.maxWidth || 1.4 * width });
   const panel = ui.createPanel(svg, {
     width, height, xlim: [0, 5], ylim: [-1, 0], xlabel: opts.xlabel, ylabel: opts.ylabel,
-    margin: { left: 56, top: 22 },
+    margin: { left: 66, top: 22 },
   });
   const caption = ui.svgEl("text", { x: panel.box.x, y: panel.box.y - 8, class: "emlib-caption" }, panel.g);
   const data = opts.series.map(() => ({ xs: [], ys: [] }));
@@ -170,8 +170,8 @@ export function lineChart(parent, opts) {
       });
     }
     if (!Number.isFinite(y0)) {
-      y0 = -1;
-      y1 = 0;
+      y0 = opts.minY ?? -1;
+      y1 = y0 + 1;
     }
     if (opts.minY !== undefined) y0 = Math.min(y0, opts.minY);
     const pad = Math.max((y1 - y0) * 0.08, 1e-9 + Math.abs(y1) * 1e-6, 0.05);
@@ -205,6 +205,19 @@ export function lineChart(parent, opts) {
  */
 export function note(parent, cls = "emlib-live-help") {
   return ui.el("p", { class: cls }, parent);
+}
+
+/**
+ * Let a `<select>` with long option texts shrink to the width of a phone.
+ * @param {{select: HTMLSelectElement}} control from ui.select
+ * @returns {{select: HTMLSelectElement}}
+ */
+export function fitSelect(control) {
+  for (const node of [control.select, control.select.parentNode, control.select.parentNode.parentNode]) {
+    node.style.maxWidth = "100%";
+    node.style.minWidth = "0";
+  }
+  return control;
 }
 
 /**

@@ -17,7 +17,7 @@
 
 import { CovarianceError, initialParams } from "./emmath.js";
 import * as ui from "./ui.js";
-import { EMRun, dataFigure, fmtSci, lineChart, note, rows, sub } from "./em_common.js";
+import { EMRun, dataFigure, fitSelect, fmtSci, lineChart, note, rows, sub } from "./em_common.js";
 
 /**
  * @param {HTMLElement} root
@@ -143,7 +143,7 @@ export function mount(root, config) {
 
   // ------------------------------------------------------------------------- controls
   const row1 = ui.el("div", { class: "emlib-live-controls" }, shell.controls);
-  const dataSel = ui.select(row1, {
+  const dataSel = fitSelect(ui.select(row1, {
     label: "data", value: ds.name,
     options: config.datasets.map((d) => ({ value: d.name, text: d.label })),
     onChange: (v) => {
@@ -157,7 +157,7 @@ export function mount(root, config) {
       sync();
       say(`Data: ${ds.label}. ${startText()}`);
     },
-  });
+  }));
   const kSlider = ui.slider(row1, {
     label: "K", min: 1, max: 8, step: 1, value: K, format: (v) => String(v),
     onInput: (v) => {
@@ -181,7 +181,7 @@ export function mount(root, config) {
     },
   });
   const row2 = ui.el("div", { class: "emlib-live-controls" }, shell.controls);
-  const initSel = ui.select(row2, {
+  const initSel = fitSelect(ui.select(row2, {
     label: "start", value: init,
     options: Object.entries(config.inits).map(([value, text]) => ({ value, text })),
     onChange: (v) => {
@@ -191,7 +191,7 @@ export function mount(root, config) {
       sync();
       say(startText());
     },
-  });
+  }));
   const seedSlider = ui.slider(row2, {
     label: "seed", min: 0, max: nSeeds - 1, step: 1, value: seed, format: (v) => String(v),
     onInput: (v) => {
@@ -242,7 +242,7 @@ export function mount(root, config) {
     say(`New start. ${startText()}`);
   }, { title: "A new start: the next seed" });
   const row4 = ui.el("div", { class: "emlib-live-controls" }, shell.controls);
-  const expSel = ui.select(row4, {
+  const expSel = fitSelect(ui.select(row4, {
     label: "experiment", value: "",
     options: [{ value: "", text: "(choose one of chapter 5's experiments)" },
       ...config.experiments.map((e, i) => ({ value: String(i), text: e.label }))],
@@ -263,7 +263,7 @@ export function mount(root, config) {
       expNote.textContent = e.note;
       say(`Experiment: ${e.label}. ${e.note}`);
     },
-  });
+  }));
   const expNote = note(shell.controls);
   const prevNote = note(shell.controls);
 

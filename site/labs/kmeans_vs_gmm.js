@@ -14,7 +14,7 @@
 
 import { CovarianceError, initialParams, kmeansAssign, kmeansInertia, kmeansUpdate } from "./emmath.js";
 import * as ui from "./ui.js";
-import { EMRun, dataFigure, rows } from "./em_common.js";
+import { EMRun, dataFigure, fitSelect, rows } from "./em_common.js";
 
 /**
  * @param {HTMLElement} root
@@ -115,10 +115,10 @@ export function mount(root, config) {
   }
 
   const row1 = ui.el("div", { class: "emlib-live-controls" }, shell.controls);
-  const dataSel = ui.select(row1, {
+  const dataSel = fitSelect(ui.select(row1, {
     label: "data", value: ds.name, options: config.datasets.map((d) => ({ value: d.name, text: d.label })),
     onChange: (v) => { ds = byName[v]; build(); restart(); draw(); announce(`${ds.label}. `); },
-  });
+  }));
   const kSlider = ui.slider(row1, {
     label: "K", min: 1, max: 8, step: 1, value: K, format: (v) => String(v),
     onInput: (v) => { K = v; build(); restart(); draw(); announce(`K = ${K}. `); },
