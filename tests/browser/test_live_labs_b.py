@@ -331,8 +331,10 @@ def test_responsibilities(open_page: Any) -> None:
     check_point_lab(s2)
 
     # Far away to the right: one component takes everything, and it is not the nearest.
+    root.get_by_role("button", name="Reset").click()
     mouse_drag(lp.page, handle, 2000, 0, steps=12)
     s3 = state(root)
+    assert s3["point"][0] > 8 and s3["point"][1] == pytest.approx(truth.point[1], abs=0.05)
     resp = check_point_lab(s3)
     means = np.asarray(s3["params"]["means"])
     nearest = int(np.argmin(((means - np.asarray(s3["point"])) ** 2).sum(axis=1)))
