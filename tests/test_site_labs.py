@@ -54,27 +54,17 @@ def test_every_lab_is_live_on_the_website(built_site: Path) -> None:
         assert "application/vnd.jupyter.widget-view+json" not in page.read_text(encoding="utf-8")
 
 
-#: A chapter page with its labs, shared vendored assets (``_vendor/``: MathJax, the labs'
-#: modules, ...) and the theme's shared files (``_static/``) aside.
+#: A chapter page with its labs: its HTML (which holds the labs' configs and still images) and
+#: its own images. Shared assets aside: ``_vendor/`` (MathJax, the labs' modules, ...), the
+#: theme's ``_static/`` and the site-wide search index.
 PAGE_BUDGET = 1_000_000
 
 
 def page_weight(page: Path) -> int:
-    """The page's HTML plus the files it loads that are its own (not under ``_vendor/`` or
-    ``_static/``, which every page shares)."""
+    """The page's HTML plus the images of ``_images/`` it shows."""
     text = page.read_text(encoding="utf-8")
-    own = set()
-    for src in re.findall(r'(?:src|href)="([^"#?]+)', text):
-        if "://" in src or src.startswith(("data:", "mailto:")):
-            continue
-        target = (page.parent / src).resolve()
-        site = page.parent.parent.resolve()
-        rel = target.relative_to(site).as_posix() if target.is_relative_to(site) else ""
-        if rel.startswith(("_vendor/", "_static/")) or not target.is_file():
-            continue
-        if target.suffix in {".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp", ".js", ".css"}:
-            own.add(target)
-    return page.stat().st_size + sum(p.stat().st_size for p in own)
+    images = set(re.findall(r'src="(\.\./_images/[^"]+)"', text))
+    return page.stat().st_size + sum((page.parent / src).stat().st_size for src in images)
 
 
 def test_chapter_pages_weigh_at_most_1_mb(built_site: Path) -> None:
