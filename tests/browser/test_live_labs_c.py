@@ -44,9 +44,7 @@ def _em_step(state: dict, before: dict) -> None:
     resp, _ = emlib.e_step(X, _params(before["params"]))
     want = emlib.m_step(X, resp, before["params"]["covariance_type"], before["reg_covar"])
     _assert_params(state["params"], want)
-    np.testing.assert_allclose(
-        state["log_likelihood"], emlib.log_likelihood(X, want), rtol=RTOL
-    )
+    np.testing.assert_allclose(state["log_likelihood"], emlib.log_likelihood(X, want), rtol=RTOL)
 
 
 def _wait_stopped(lab: Lab, timeout: float = 30.0) -> dict:
