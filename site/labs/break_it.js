@@ -10,6 +10,11 @@
  *
  * config (from emlib.labs._break_it.web_config): X, feature_names, dataset_name,
  * n_components, reg_covar, reg_stops, covariance_type, seed, starts[K][seed], max_iter.
+ *
+ * state(): lab, X, reg_covar, n_components, seed, covariance_type, params (the last valid
+ * ones after a collapse), start, iteration, log_likelihood, history, min_variance (per
+ * iteration), reg_history [[iteration, reg_covar]], collapsed, collapsed_component,
+ * message (why it collapsed, or why log p(X) dropped after reg_covar was raised), running.
  * @module break_it
  */
 

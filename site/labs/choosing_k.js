@@ -9,10 +9,14 @@
  * feature_names}], fits[dataset][covariance_type] = {params: [K = 1 ..], bic, aic, best_bic,
  * best_aic}, dataset, covariance_type, covariance_types, k_max, selected, seed, n_init,
  * reg_covar.
+ *
+ * state(): lab, dataset, X, reg_covar, covariance_type, n_components (the Ks), k (the
+ * selected K), params (its fit), log_likelihood, bic, aic (per K), best_bic, best_aic,
+ * seed, n_init.
  * @module choosing_k
  */
 
-import { aic, bic, eStep, nParameters } from "./emmath.js";
+import { aic, bic, eStep, logLikelihood, nParameters } from "./emmath.js";
 import * as ui from "./ui.js";
 import { dataFigure, fitSelect, lineChart } from "./em_common.js";
 
@@ -113,6 +117,7 @@ export function mount(root, config) {
       n_components: ks,
       k,
       params: scores.fits.params[k - 1],
+      log_likelihood: logLikelihood(ds.X, scores.fits.params[k - 1]),
       bic: scores.bic.slice(),
       aic: scores.aic.slice(),
       best_bic: scores.bestBic,

@@ -8,6 +8,10 @@
  * config (from emlib.labs._convergence.web_config): X, feature_names, dataset_name, start
  * (params of the notebook cell), n_components, covariance_type, seed, starts[seed] (rows of
  * X), reg_covar.
+ *
+ * state(): lab, X, reg_covar, seed, params, resp (q, null before the first E-step), phase
+ * ("init" | "E" | "M"), iteration, log_likelihood, history [{kind, iteration,
+ * log_likelihood, elbo, kl}] (one entry per half-step).
  * @module convergence
  */
 

@@ -12,6 +12,10 @@
  * starts[dataset][init][K][seed] (rows of X), dataset, n_components, covariance_type,
  * covariance_types, init, inits, seed, manual_means, reg_covar, max_iter, tol, tols,
  * experiments.
+ *
+ * state(): lab, dataset, X, reg_covar, n_components, covariance_type, init, seed, tol,
+ * max_iter, start_means, start (params at iteration 0), params, iteration, log_likelihood,
+ * history (log p(X) per iteration), converged, running, previous_history, error.
  * @module em_lab
  */
 

@@ -9,6 +9,10 @@
  * config (from emlib.labs._kmeans_vs_gmm.web_config): datasets [{name, label, X,
  * feature_names, z}], starts[dataset]["k-means++"][K][seed], dataset, n_components,
  * covariance_type, covariance_types, seed, reg_covar, tol, max_iter.
+ *
+ * state(): lab, dataset, X, reg_covar, n_components, covariance_type, seed, start_means,
+ * start, params (the GMM), iteration, log_likelihood, history, converged, gmm_labels,
+ * kmeans {centers, labels, iteration, converged}, agreement, running.
  * @module kmeans_vs_gmm
  */
 
