@@ -189,7 +189,7 @@ def test_em_stepper_buttons():
     assert state.resp.shape == (len(state.X), 3)
     np.testing.assert_allclose(state.resp.sum(axis=1), 1.0)
     assert state.params is start  # the E-step does not touch the parameters
-    assert lab.controls["e_step"].disabled and not lab.controls["m_step"].disabled
+    assert not lab.controls["e_step"].disabled and not lab.controls["m_step"].disabled
     coloured = png_of(lab)
     assert coloured != grey
 
@@ -197,13 +197,18 @@ def test_em_stepper_buttons():
     assert state.phase == "M" and state.iteration == 1
     assert not np.allclose(state.params.means, start.means)
     assert png_of(lab) != coloured
+    # A second M-step from the same responsibilities changes nothing (chapter 2 asks).
+    after_one = state.params
+    assert not lab.controls["m_step"].disabled
+    lab.controls["m_step"].click()
+    np.testing.assert_allclose(state.params.means, after_one.means, rtol=1e-12)
 
     for _ in range(10):
         lab.controls["step"].click()
-    assert state.iteration == 11
+    assert state.iteration == 12
     assert_non_decreasing(state.run.loglik_history)
     assert_non_decreasing([h.log_likelihood for h in state.run.history])
-    assert len(state.run.loglik_history) == 12
+    assert len(state.run.loglik_history) == 13
 
     lab.controls["reset"].click()
     assert state.iteration == 0 and state.params is start and state.resp is None

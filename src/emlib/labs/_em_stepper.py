@@ -270,8 +270,9 @@ def em_stepper(
     }
 
     def sync(lab) -> None:
-        lab.controls["m_step"].disabled = lab.state.phase != "E"
-        lab.controls["e_step"].disabled = lab.state.phase == "E"
+        # The M-step needs responsibilities; both buttons may be pressed twice in a row
+        # (chapter 2 asks what a second M-step changes).
+        lab.controls["m_step"].disabled = lab.state.resp is None
 
     lab = LabWidget(
         state,
