@@ -3,7 +3,8 @@
  * Lab 6, k-means versus a GMM (chapter 6): the same data, the same start (k-means++ centres
  * drawn by emlib from the seed; the GMM starts with its means there, equal weights and every
  * covariance the spread of the data), stepped together. Left: k-means' hard clusters and
- * centres; right: the GMM's responsibilities and ellipses. The status line says how many
+ * centres; right: the GMM's responsibilities and ellipses; behind each, the cluster (or most
+ * probable component) every place of the plane would join. The status line says how many
  * points the two put in the same cluster.
  *
  * config (from emlib.labs._kmeans_vs_gmm.web_config): datasets [{name, label, X,
@@ -16,7 +17,7 @@
  * @module kmeans_vs_gmm
  */
 
-import { CovarianceError, initialParams, kmeansAssign, kmeansInertia, kmeansUpdate } from "./emmath.js";
+import { CovarianceError, eStep, initialParams, kmeansAssign, kmeansInertia, kmeansUpdate } from "./emmath.js";
 import * as ui from "./ui.js";
 import { EMRun, dataFigure, fitSelect, rows } from "./em_common.js";
 
@@ -49,6 +50,18 @@ export function mount(root, config) {
   const kmFig = dataFigure(shell.figures, { width: 360, height: 300, label: "k-means: hard clusters and centres" });
   const gmFig = dataFigure(shell.figures, { width: 360, height: 300, label: "Gaussian mixture: responsibilities and ellipses" });
   let kmMarks;
+  let grid;
+  const regions = { km: null, gm: null };
+  const tint = (k) => ui.hexToRgb(ui.COLORS[k]).map((c) => 0.8 + 0.2 * c);
+
+  /** A background image of the panel: the cluster (k-means) or most probable component
+   * (GMM) each place of the plane would join; under the points. */
+  function region(fig, key, labelsAt) {
+    regions[key]?.remove();
+    const img = ui.heatmap(fig.panel, grid, (i) => tint(labelsAt[i]));
+    fig.panel.plot.insertBefore(img, fig.panel.plot.firstChild);
+    regions[key] = img;
+  }
 
   function build() {
     const lim = ui.dataLimits(ds.X, 0.08);
@@ -57,6 +70,9 @@ export function mount(root, config) {
     // k-means' centres are drawn as the mixture layer's mean markers, without ellipses.
     kmMarks = kmFig.mixture;
     kmFig.panel.plot.querySelectorAll(".emlib-mixture path[fill='none']").forEach((e) => e.remove());
+    grid = ui.grid(gmFig.panel.xlim, gmFig.panel.ylim, 64, 48);
+    regions.km = null;
+    regions.gm = null;
   }
 
   function restart() {
@@ -103,6 +119,8 @@ export function mount(root, config) {
       weights: centres.map(() => 1 / K), means: centres, covariance_type: "spherical",
       covariances: centres.map(() => 1e-12),
     });
+    region(kmFig, "km", kmeansAssign(grid.points, centres));
+    region(gmFig, "gm", eStep(grid.points, run.params).resp.map((r) => r.indexOf(Math.max(...r))));
     kmFig.title.textContent = `k-means, iteration ${kmIter}${kmDone ? " (converged)" : ""}`;
     gmFig.show(run.params, run.resp, `GMM (${covType}), iteration ${run.iteration}${run.converged ? " (converged)" : ""}`);
     runBtn.disabled = loop.running();
