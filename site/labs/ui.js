@@ -478,8 +478,9 @@ export function createPanel(svg, opts) {
  * (Re)draw a panel's frame, ticks and axis labels.
  * @param {SVGGElement} axes
  * @param {any} panel
- * @param {{xlabel?: string, ylabel?: string, ticks?: number, yTicks?: boolean,
- *   xTickFormat?: (v: number) => string}} opts
+ * @param {{xlabel?: string, ylabel?: string, ticks?: number, xTicks?: boolean,
+ *   yTicks?: boolean, xTickFormat?: (v: number) => string}} opts `xTicks`/`yTicks` false:
+ *   no ticks on that axis
  */
 export function drawAxes(axes, panel, opts) {
   axes.replaceChildren();
@@ -487,7 +488,7 @@ export function drawAxes(axes, panel, opts) {
   const n = opts.ticks || 5;
   svgEl("rect", { x: box.x, y: box.y, width: box.width, height: box.height, class: "emlib-frame" }, axes);
   const bottom = box.y + box.height;
-  const xt = sx.ticks(n);
+  const xt = opts.xTicks === false ? [] : sx.ticks(n);
   const xf = opts.xTickFormat || tickFormat(xt);
   for (const t of xt) {
     const x = sx(t);
@@ -880,15 +881,8 @@ export function barChart(svg, opts) {
   const units = n + gaps.reduce((a, b) => a + b, 0);
   const panel = createPanel(svg, {
     x: opts.x, y: opts.y, width: opts.width, height: opts.height,
-    xlim: [0, units], ylim: [0, opts.ymax || 1.1], yTicks: true, ticks: 4,
+    xlim: [0, units], ylim: [0, opts.ymax || 1.1], xTicks: false, ticks: 4,
     margin: { left: 34, right: 6, top: opts.caption ? 24 : 10, bottom: opts.groupLabels ? 44 : 28 },
-    xTickFormat: () => "",
-  });
-  panel.axes.querySelectorAll(".emlib-tick-label").forEach((t, i) => {
-    if (i < panel.sx.ticks(4).length) t.remove();
-  });
-  panel.axes.querySelectorAll("line.emlib-tick").forEach((t, i) => {
-    if (i < panel.sx.ticks(4).length) t.remove();
   });
   if (opts.caption) {
     svgEl("text", { x: panel.box.x, y: panel.box.y - 8, class: "emlib-caption", text: opts.caption }, panel.g);
