@@ -56,7 +56,8 @@ export function mount(root, config) {
     width: 280, height: 240, label: "log10 of the smallest variance against the iteration; dashed: log10 reg_covar", xlabel: "iteration",
     series: [{ color: "#D55E00", dots: true }, { color: "#555", dash: "5 4" }],
   });
-  varChart.caption.textContent = "log₁₀ min variance (dashed: reg_covar)";
+  varChart.caption.textContent = "log₁₀ smallest variance";
+  ui.svgEl("text", { x: varChart.panel.box.x + 4, y: varChart.panel.box.y + varChart.panel.box.height - 6, class: "emlib-tick-label", text: "dashed: log₁₀ reg_covar" }, varChart.panel.g);
   const alarm = ui.el("p", { class: "emlib-live-help emlib-alarm", role: "note" }, shell.figures);
 
   function smallestVariance(params) {
@@ -204,7 +205,7 @@ export function mount(root, config) {
       return false;
     }
     return true;
-  }, { interval: 1000 / 30, onStop: () => draw() });
+  }, { interval: 1000 / 40, onStop: () => draw() });
 
   function stopRun() {
     if (loop.running()) loop.stop();

@@ -284,7 +284,7 @@ export function mount(root, config) {
     }
     return true;
   }, {
-    interval: 1000 / 30,
+    interval: 1000 / 40,
     onStop: () => draw(),
   });
 

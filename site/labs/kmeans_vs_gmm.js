@@ -175,7 +175,7 @@ export function mount(root, config) {
       return false;
     }
     return true;
-  }, { interval: 1000 / 30, onStop: () => draw() });
+  }, { interval: 1000 / 40, onStop: () => draw() });
 
   function stopRun() {
     if (loop.running()) loop.stop();
