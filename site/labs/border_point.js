@@ -79,6 +79,7 @@ export function mount(root, config) {
     shape: "star",
     radius: 10,
     onMove: (p) => update(p),
+    onEnd: () => announce(),
   });
 
   function update(p) {
@@ -88,6 +89,11 @@ export function mount(root, config) {
     const hard = [label === 0 ? 1 : 0, label === 1 ? 1 : 0];
     bars.set([...hard, ...resp]);
     star.setColor(ui.blendColor(resp));
+  }
+
+  // The live region speaks when a drag ends or a key moved the point (not on every
+  // pointer move, which would flood a screen reader).
+  function announce() {
     shell.live.say(
       `Point at (${ui.fmt(point[0])}, ${ui.fmt(point[1])}): k-means puts it in cluster ${label + 1} only; ` +
       `the GMM gives γ₁ = ${ui.fmt(resp[0])}, γ₂ = ${ui.fmt(resp[1])}.`,
@@ -97,8 +103,10 @@ export function mount(root, config) {
   ui.button(shell.controls, "Reset", () => {
     star.set(config.point);
     update(star.get());
+    announce();
   }, { title: "Back to the starting position" });
   update(star.get());
+  announce();
 
   return {
     state: () => ({

@@ -47,6 +47,7 @@ export function mount(root, config) {
     shape: "circle",
     radius: 9,
     onMove: (p) => update(p),
+    onEnd: () => announce(),
   });
 
   function update(p) {
@@ -54,6 +55,11 @@ export function mount(root, config) {
     resp = responsibilitiesAt(point, params);
     bars.set(resp);
     query.setColor(ui.blendColor(resp));
+  }
+
+  // The live region speaks when a drag ends or a key moved the point (not on every
+  // pointer move, which would flood a screen reader).
+  function announce() {
     const parts = resp.map((v, k) => `γ${"₀₁₂₃₄₅₆₇₈₉"[k + 1] ?? k + 1} = ${ui.fmt(v)}`).join(", ");
     shell.live.say(`Query point x = (${ui.fmt(point[0])}, ${ui.fmt(point[1])}): ${parts}.`);
   }
@@ -61,8 +67,10 @@ export function mount(root, config) {
   ui.button(shell.controls, "Reset", () => {
     query.set(config.point);
     update(query.get());
+    announce();
   }, { title: "Back to the starting position" });
   update(query.get());
+  announce();
 
   return {
     state: () => ({
