@@ -117,3 +117,44 @@ test("tick labels have the decimals their spacing needs", () => {
   assert.deepEqual([0, 0.2].map(tickFormat([0, 0.2])), ["0.0", "0.2"]);
   assert.deepEqual([-200, 0, 200].map(tickFormat([-200, 0, 200])), ["−200", "0", "200"]);
 });
+
+test("run loop: steps at its interval, stops when step returns false, honours reduced motion", async () => {
+  const { runLoop } = await import("../ui.js");
+  let now = 0;
+  const queue = [];
+  globalThis.requestAnimationFrame = (f) => queue.push(f);
+  globalThis.cancelAnimationFrame = () => queue.splice(0);
+  const frames = (n) => {
+    for (let i = 0; i < n && queue.length; i++) {
+      now += 1000 / 60;
+      queue.shift()(now);
+    }
+  };
+  try {
+    let steps = 0;
+    let stopped = 0;
+    const loop = runLoop(() => (steps += 1) < 5, { interval: 1000 / 30, onStop: () => (stopped += 1) });
+    loop.start();
+    assert.ok(loop.running());
+    frames(4);
+    assert.equal(steps, 2, "30 steps per second on a 60 Hz display: every other frame");
+    frames(100);
+    assert.equal(steps, 5);
+    assert.ok(!loop.running() && stopped === 1);
+
+    globalThis.matchMedia = (q) => ({ matches: q.includes("reduce") });
+    steps = 0;
+    const calm = runLoop(() => { steps += 1; }, {});
+    calm.start();
+    assert.equal(steps, 1, "with reduced motion, Run makes one step");
+    assert.ok(!calm.running() && queue.length === 0);
+    calm.start(true);
+    assert.ok(calm.running(), "an explicit request still animates");
+    calm.stop();
+    assert.ok(!calm.running());
+  } finally {
+    delete globalThis.requestAnimationFrame;
+    delete globalThis.cancelAnimationFrame;
+    delete globalThis.matchMedia;
+  }
+});
