@@ -221,6 +221,11 @@ def test_convergence_half_steps_elbo_and_kl(lab_pages: LabPages) -> None:
     _monotone([h["log_likelihood"] for h in m["history"]])
     r = lab.press("Reset")
     assert r["iteration"] == 0 and len(r["history"]) == 1
+    # The keyboard: Enter on the focused E-step button.
+    lab.button("E-step").focus()
+    lab.page.keyboard.press("Enter")
+    k = lab.state()
+    assert k["phase"] == "E" and abs(k["history"][-1]["kl"]) < 1e-8
     page.assert_no_problems()
 
 
@@ -268,9 +273,12 @@ def test_break_it_collapses_at_reg_covar_0_and_recovers(lab_pages: LabPages) -> 
     assert after["log_likelihood"] < raised["log_likelihood"], "log p(X) should drop"
     assert "gives up likelihood" in after["message"]
     assert after["min_variance"][-1] >= 0.01 * (1 - 1e-9)
-    # Back to 0 exactly (the slider's first stop).
+    # Back to 0 exactly (the slider's first stop), then one log step up with the keyboard.
     zero = lab.set_range("reg_covar", 0)
     assert zero["reg_covar"] == 0.0
+    stops.focus()
+    lab.page.keyboard.press("ArrowRight")
+    assert lab.state()["reg_covar"] == 1e-12
     page.assert_no_problems()
 
 
