@@ -18,7 +18,8 @@ import pytest
 from labdrive import Lab, LabPages
 
 import emlib
-from emlib.labs._em import initial_indices, initial_params
+from emlib.labs._em import initial_indices, initial_params, load_dataset
+from emlib.labs._kmeans_vs_gmm import matched_accuracy
 
 pytestmark = pytest.mark.book  # needs the built website (see tests/conftest.py)
 
@@ -179,6 +180,9 @@ def test_kmeans_vs_gmm_step_together_from_one_start(lab_pages: LabPages) -> None
     gm_labels = emlib.e_step(X, _params(done["params"]))[0].argmax(axis=1)
     assert done["agreement"] == pytest.approx(np.mean(gm_labels == km.labels_))
     assert f"{round(100 * done['agreement'])}%" in lab.live_text()
+    z = load_dataset(done["dataset"]).z
+    assert done["accuracy"]["kmeans"] == pytest.approx(matched_accuracy(km.labels_, z, k))
+    assert done["accuracy"]["gmm"] == pytest.approx(matched_accuracy(gm_labels, z, k))
 
     # Another data set and the spherical GMM: a new common start, still emlib's steps.
     s2 = lab.select("data", "blobs")
