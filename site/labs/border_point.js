@@ -109,7 +109,8 @@ export function mount(root, config) {
   announce();
 
   return {
-    state: () => ({
+    // A deep copy: what a caller does with it cannot change the lab.
+    state: () => structuredClone({
       lab: "border_point",
       X,
       reg_covar: config.reg_covar,

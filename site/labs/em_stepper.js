@@ -207,7 +207,8 @@ export function mount(root, config) {
   shell.live.say(describe());
 
   return {
-    state: () => ({
+    // A deep copy: what a caller does with it cannot change the lab.
+    state: () => structuredClone({
       lab: "em_stepper",
       focus,
       X,

@@ -73,7 +73,8 @@ export function mount(root, config) {
   announce();
 
   return {
-    state: () => ({
+    // A deep copy: what a caller does with it cannot change the lab.
+    state: () => structuredClone({
       lab: "responsibilities",
       params,
       point: [...point],

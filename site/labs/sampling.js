@@ -179,7 +179,8 @@ export function mount(root, config) {
   shell.live.say(describe());
 
   return {
-    state: () => ({
+    // A deep copy: what a caller does with it cannot change the lab.
+    state: () => structuredClone({
       lab: "sampling",
       params: { ...params(), weights: [...weights] },
       raw_weights: [...raw],
