@@ -24,6 +24,7 @@ FOCUSES = ("em", "m_step")
 
 
 def check_focus(focus: str) -> str:
+    """``focus`` if it names a view of the stepper, else a ValueError saying which do."""
     if focus not in FOCUSES:
         raise ValueError(
             f"focus must be one of {FOCUSES}; got {focus!r}. Use 'em' for the E/M stepper, "
