@@ -78,6 +78,7 @@ export function mount(root, config) {
         color: "#ffffff",
         radius: 8,
         onMove: (p) => placeMean(k, p),
+        onEnd: (p) => announceMean(k, p),
       });
       handles.push(h);
     }
@@ -305,6 +306,10 @@ export function mount(root, config) {
     if (loop.running()) loop.stop();
   }
 
+  function announceMean(k, p) {
+    say(`Starting mean μ${sub(k + 1)} at (${ui.fmt(p[0])}, ${ui.fmt(p[1])}); EM starts again from iteration 0, log p(X) = ${ui.fmt(run.logLikelihood)}.`);
+  }
+
   function placeMean(k, p) {
     stopRun();
     if (init !== "manual") {
@@ -316,7 +321,6 @@ export function mount(root, config) {
     run = new EMRun(ds.X, start, { regCovar: config.reg_covar, tol });
     failure = "";
     sync();
-    say(`Starting mean μ${sub(k + 1)} at (${ui.fmt(p[0])}, ${ui.fmt(p[1])}); EM starts again from iteration 0, log p(X) = ${ui.fmt(run.logLikelihood)}.`);
   }
 
   function startText() {
