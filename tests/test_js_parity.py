@@ -395,3 +395,97 @@ def test_javascript_unit_tests() -> None:
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "# fail 0" in done.stdout or "fail 0" in done.stdout
+
+
+# --------------------------------------------------------------------------- Bernoulli
+BERNOULLI_RUNNER = r"""
+import * as em from %(module)s;
+import { readFileSync } from "node:fs";
+const cases = JSON.parse(readFileSync(0, "utf8"));
+const results = cases.map((c) => {
+  const e = em.bernoulliEStep(c.X, c.params);
+  const out = {
+    logJoint: em.bernoulliLogJoint(c.X, c.params),
+    resp: e.resp,
+    logLikelihood: e.logLikelihood,
+    logLikelihoodFn: em.bernoulliLogLikelihood(c.X, c.params),
+    mStep: em.bernoulliMStep(c.X, c.resp, c.pseudocount),
+    tied: em.bernoulliTie(em.bernoulliMStep(c.X, c.resp, c.pseudocount), [0.5, 0.5]),
+  };
+  return JSON.parse(JSON.stringify(out, (k, v) => (v === -Infinity ? "-inf" : v)));
+});
+process.stdout.write(JSON.stringify(results));
+"""
+
+
+def bernoulli_cases() -> list[dict]:
+    """Random Bernoulli mixtures (K = 2 for the tie), two-coins data, probabilities of
+    exactly 0 or 1 (-inf in the log joint), fractional entries, pseudocounts 0 and > 0."""
+    rng = np.random.default_rng(9)
+    cases = []
+    for index in range(24):
+        k = 2 if index % 3 == 0 else int(rng.integers(1, 6))
+        d = int(rng.choice([1, 10, 64]))
+        n = int(rng.integers(k + 1, 300))
+        probs = rng.uniform(0.02, 0.98, size=(k, d))
+        if index % 4 == 1:
+            probs[0, : d // 2 + 1] = 0.0  # exactly 0: log 0 where the data have ones
+            if k > 1:
+                probs[1, 0] = 1.0
+        X = (rng.random((n, d)) < probs[rng.integers(k, size=n)]).astype(float)
+        if index % 4 == 1 and k == 1:
+            X[:, : d // 2 + 1] = 0.0  # a single component must explain every sample
+        if index % 5 == 2:
+            X[0, 0] = 0.25  # a fraction of a success is accepted
+        params = emlib.BernoulliMixtureParams(rng.dirichlet(np.ones(k)), probs)
+        resp = rng.dirichlet(np.ones(k), size=n)
+        cases.append({"X": X, "params": params, "resp": resp,
+                      "pseudocount": float(rng.choice([0.0, 0.01, 1.0]))})
+    heads = np.array([5, 9, 8, 4, 7])
+    X_coins = np.array([[1.0] * h + [0.0] * (10 - h) for h in heads])
+    for a, b in ((0.6, 0.5), (0.5, 0.5), (0.999, 0.001)):
+        params = emlib.BernoulliMixtureParams([0.5, 0.5], [[a] * 10, [b] * 10])
+        resp = emlib.bernoulli_e_step(X_coins, params)[0]
+        cases.append({"X": X_coins, "params": params, "resp": resp, "pseudocount": 0.0})
+    return cases
+
+
+def bernoulli_json(params: emlib.BernoulliMixtureParams) -> dict:
+    return {"weights": params.weights.tolist(), "probs": params.probs.tolist()}
+
+
+def test_bernoulli_mixture_maths() -> None:
+    """``bernoulliLogJoint``, ``bernoulliEStep``, ``bernoulliMStep`` and the two-coins tie
+    agree with emlib's ``bernoulli_*`` (and chapter 9's ``tie``) to 1e-10."""
+    cases = bernoulli_cases()
+    payload = [
+        {"X": c["X"].tolist(), "params": bernoulli_json(c["params"]), "resp": c["resp"].tolist(),
+         "pseudocount": c["pseudocount"]}
+        for c in cases
+    ]
+    done = subprocess.run(
+        [find_node(), "--input-type=module", "-e",
+         BERNOULLI_RUNNER % {"module": json.dumps(EMMATH.as_uri())}],
+        input=json.dumps(payload), capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    infinite = 0
+    for case, js in zip(cases, json.loads(done.stdout), strict=True):
+        X, params, resp, a = case["X"], case["params"], case["resp"], case["pseudocount"]
+        what = f"Bernoulli K={params.n_components} D={params.n_features} N={len(X)} a={a}"
+        joint = emlib.bernoulli_log_joint(X, params)
+        infinite += int(np.isneginf(joint).sum())
+        assert_close(js["logJoint"], joint, f"{what} log joint")
+        e_resp, ll = emlib.bernoulli_e_step(X, params)
+        assert_close(js["resp"], e_resp, f"{what} resp", scale=1.0)
+        assert_close(js["logLikelihood"], ll, f"{what} log p(X)")
+        assert_close(js["logLikelihoodFn"], emlib.bernoulli_log_likelihood(X, params), what)
+        m = emlib.bernoulli_m_step(X, resp, pseudocount=a)
+        assert_close(js["mStep"]["weights"], m.weights, f"{what} M-step weights", scale=1.0)
+        assert_close(js["mStep"]["probs"], m.probs, f"{what} M-step probs", scale=1.0)
+        # Chapter 9's tie: one probability per component, equal weights (K = 2).
+        if params.n_components == 2:
+            pooled = np.repeat(m.probs.mean(axis=1, keepdims=True), X.shape[1], axis=1)
+            assert js["tied"]["weights"] == [0.5, 0.5]
+            assert_close(js["tied"]["probs"], pooled, f"{what} tied probs", scale=1.0)
+    assert infinite > 0, "the cases must include probabilities of exactly 0 or 1"

@@ -1022,3 +1022,172 @@ export function ellipse(cov2x2, nStd = 2) {
   const angle = (0.5 * Math.atan2(2 * b, a - c) * 180) / Math.PI;
   return { rx: nStd * Math.sqrt(big), ry: nStd * Math.sqrt(small), angleDegrees: angle };
 }
+
+// ------------------------------------------------------------- Bernoulli mixtures
+/**
+ * @typedef {Object} BernoulliParams  a mixture of multivariate Bernoulli distributions,
+ *   in the shapes of emlib.BernoulliMixtureParams
+ * @property {number[]} weights   pi_k, K numbers >= 0 summing to 1
+ * @property {number[][]} probs   theta_kj = p(x_j = 1 | component k), K x D, each in [0, 1]
+ */
+
+function checkBernoulli(X, params) {
+  const { weights, probs } = params || {};
+  if (!Array.isArray(weights) || !Array.isArray(probs) || probs.length !== weights.length || probs.length === 0) {
+    throw new TypeError("params must be {weights: [K], probs: [K][D]} with the same K >= 1.");
+  }
+  const D = Array.isArray(probs[0]) ? probs[0].length : 0;
+  for (const row of probs) {
+    if (!Array.isArray(row) || row.length !== D || D === 0) throw new TypeError("probs must be K x D with D >= 1.");
+    for (const t of row) {
+      if (!isFiniteNumber(t) || t < 0 || t > 1) {
+        throw new RangeError(`probs are probabilities: every entry must lie in [0, 1]; got ${t}.`);
+      }
+    }
+  }
+  const sum = weights.reduce((s, w) => s + w, 0);
+  if (weights.some((w) => !isFiniteNumber(w) || w < 0) || Math.abs(sum - 1) > 1e-8) {
+    throw new RangeError("weights must be non-negative and sum to 1.");
+  }
+  checkData(X, D);
+  for (let i = 0; i < X.length; i++) {
+    for (let j = 0; j < D; j++) {
+      const v = X[i][j];
+      if (v < 0 || v > 1) {
+        throw new RangeError(`X must hold binary values (0 or 1); X[${i}][${j}] = ${v}.`);
+      }
+    }
+  }
+  return D;
+}
+
+/**
+ * The log joint a_ik = log pi_k + sum_j [x_ij log theta_kj + (1 - x_ij) log(1 - theta_kj)]
+ * of a Bernoulli mixture (as `emlib.bernoulli_log_joint`): 0 log 0 counts as 0, and a
+ * sample that contradicts a probability of exactly 0 or 1 gets -Infinity.
+ * @param {Matrix} X  N x D, entries in [0, 1] (normally 0 or 1)
+ * @param {BernoulliParams} params
+ * @returns {Matrix}  N x K
+ */
+export function bernoulliLogJoint(X, params) {
+  const D = checkBernoulli(X, params);
+  const K = params.weights.length;
+  const logW = params.weights.map((w) => Math.log(w));
+  const logP = params.probs.map((row) => row.map((t) => Math.log(t)));
+  const logQ = params.probs.map((row) => row.map((t) => Math.log1p(-t)));
+  return X.map((x) => {
+    const a = new Array(K);
+    for (let k = 0; k < K; k++) {
+      let on = 0;
+      let off = 0;
+      let impossible = false;
+      for (let j = 0; j < D; j++) {
+        const v = x[j];
+        if (logP[k][j] === -Infinity) {
+          if (v > 0) impossible = true;
+        } else on += v * logP[k][j];
+        if (logQ[k][j] === -Infinity) {
+          if (v < 1) impossible = true;
+        } else off += (1 - v) * logQ[k][j];
+      }
+      a[k] = impossible ? -Infinity : on + off + logW[k];
+    }
+    return a;
+  });
+}
+
+/**
+ * The E-step of a Bernoulli mixture (as `emlib.bernoulli_e_step`): gamma_ik by Bayes' rule
+ * in log space, and log p(X) (a total over samples).
+ * @param {Matrix} X  N x D
+ * @param {BernoulliParams} params
+ * @returns {{resp: Matrix, logLikelihood: number}}
+ * @throws {RangeError} if a sample is impossible under every component
+ */
+export function bernoulliEStep(X, params) {
+  const joint = bernoulliLogJoint(X, params);
+  let total = 0;
+  const resp = joint.map((a, i) => {
+    const norm = logsumexp(a);
+    if (norm === -Infinity) {
+      throw new RangeError(
+        `sample ${i} has probability 0 under every component (some probability theta is ` +
+        "exactly 0 or 1 and the sample contradicts it). Use a pseudocount > 0.");
+    }
+    total += norm;
+    return a.map((v) => Math.exp(v - norm));
+  });
+  return { resp, logLikelihood: total };
+}
+
+/**
+ * log p(X) of a Bernoulli mixture (a total over samples).
+ * @param {Matrix} X
+ * @param {BernoulliParams} params
+ * @returns {number}
+ */
+export function bernoulliLogLikelihood(X, params) {
+  return bernoulliEStep(X, params).logLikelihood;
+}
+
+/**
+ * The M-step of a Bernoulli mixture (as `emlib.bernoulli_m_step`): pi_k = N_k / N and
+ * theta_kj = (sum_i gamma_ik x_ij + a) / (N_k + 2a), with the pseudocount a >= 0.
+ * @param {Matrix} X  N x D
+ * @param {Matrix} resp  N x K, rows sum to 1
+ * @param {number} [pseudocount=0]
+ * @returns {BernoulliParams}
+ * @throws {RangeError} if a component has no responsibility (N_k = 0)
+ */
+export function bernoulliMStep(X, resp, pseudocount = 0) {
+  const D = checkData(X);
+  if (!isFiniteNumber(pseudocount) || pseudocount < 0) {
+    throw new RangeError(`pseudocount must be a number >= 0; got ${pseudocount}.`);
+  }
+  if (!Array.isArray(resp) || resp.length !== X.length) {
+    throw new TypeError("resp must have one row per sample of X.");
+  }
+  const K = resp[0].length;
+  const counts = new Array(K).fill(0);
+  const ones = Array.from({ length: K }, () => new Array(D).fill(0));
+  for (let i = 0; i < X.length; i++) {
+    for (let k = 0; k < K; k++) {
+      const g = resp[i][k];
+      counts[k] += g;
+      for (let j = 0; j < D; j++) ones[k][j] += g * X[i][j];
+    }
+  }
+  const empty = counts.findIndex((c) => !(c > 0));
+  if (empty >= 0) {
+    throw new RangeError(
+      `component ${empty} has no responsibility (N_k = 0): its probabilities are undefined.`);
+  }
+  const total = counts.reduce((s, c) => s + c, 0);
+  return {
+    weights: counts.map((c) => c / total),
+    probs: ones.map((row, k) => row.map((s) => clip01((s + pseudocount) / (counts[k] + 2 * pseudocount)))),
+  };
+}
+
+function clip01(v) {
+  return Math.min(1, Math.max(0, v));
+}
+
+/**
+ * Tie the probabilities of each component (the two-coins model of chapter 9): every
+ * feature of component k gets the mean of its D probabilities, and the weights become
+ * `weights` (default: equal). After an M-step this is the pooled frequency of ones.
+ * @param {BernoulliParams} params
+ * @param {number[]} [weights]  default 1/K each
+ * @returns {BernoulliParams}
+ */
+export function bernoulliTie(params, weights) {
+  const K = params.probs.length;
+  return {
+    weights: weights ? [...weights] : new Array(K).fill(1 / K),
+    probs: params.probs.map((row) => {
+      const mean = row.reduce((s, t) => s + t, 0) / row.length;
+      return new Array(row.length).fill(mean);
+    }),
+  };
+}
