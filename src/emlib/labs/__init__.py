@@ -44,6 +44,8 @@ call                        what the reader does
 :func:`convergence`         follows log p(X), the ELBO and the KL gap per half-step
 :func:`break_it`            makes a component collapse, then repairs it with reg_covar
 :func:`choosing_k`          reads BIC and AIC against K beside the fits
+:func:`two_coins`           picks a start (theta_A, theta_B) on the log-likelihood map of
+                            the two-coins data (chapter 9); steps or runs EM along it
 ==========================  ========================================================
 
 Every lab keeps its logic in a state class (e.g. :class:`EMStepperState`) and its drawing
@@ -63,6 +65,7 @@ from ._framework import MODE_ENV, resolve_mode, web_lab
 from ._kmeans_vs_gmm import KMeansVsGMMState, draw_kmeans_vs_gmm, kmeans_vs_gmm
 from ._responsibilities import ResponsibilitiesState, draw_responsibilities, responsibilities
 from ._sampling import SamplingState, draw_sampling, sampling
+from ._two_coins import TwoCoinsState, draw_two_coins, two_coins
 from ._web import MAX_WEB_BYTES, WebLab
 
 #: The labs, in course order: public name -> the function that makes it.
@@ -76,6 +79,7 @@ LABS = {
     "convergence": convergence,
     "break_it": break_it,
     "choosing_k": choosing_k,
+    "two_coins": two_coins,
 }
 
 __all__ = [
@@ -94,6 +98,7 @@ __all__ = [
     "KMeansVsGMMState",
     "ResponsibilitiesState",
     "SamplingState",
+    "TwoCoinsState",
     "WebLab",
     "border_point",
     "break_it",
@@ -108,6 +113,7 @@ __all__ = [
     "draw_kmeans_vs_gmm",
     "draw_responsibilities",
     "draw_sampling",
+    "draw_two_coins",
     "em_lab",
     "em_stepper",
     "kmeans_vs_gmm",
@@ -115,5 +121,6 @@ __all__ = [
     "resolve_mode",
     "responsibilities",
     "sampling",
+    "two_coins",
     "web_lab",
 ]
