@@ -439,8 +439,14 @@ def bernoulli_cases() -> list[dict]:
             X[0, 0] = 0.25  # a fraction of a success is accepted
         params = emlib.BernoulliMixtureParams(rng.dirichlet(np.ones(k)), probs)
         resp = rng.dirichlet(np.ones(k), size=n)
-        cases.append({"X": X, "params": params, "resp": resp,
-                      "pseudocount": float(rng.choice([0.0, 0.01, 1.0]))})
+        cases.append(
+            {
+                "X": X,
+                "params": params,
+                "resp": resp,
+                "pseudocount": float(rng.choice([0.0, 0.01, 1.0])),
+            }
+        )
     heads = np.array([5, 9, 8, 4, 7])
     X_coins = np.array([[1.0] * h + [0.0] * (10 - h) for h in heads])
     for a, b in ((0.6, 0.5), (0.5, 0.5), (0.999, 0.001)):
@@ -459,14 +465,25 @@ def test_bernoulli_mixture_maths() -> None:
     agree with emlib's ``bernoulli_*`` (and chapter 9's ``tie``) to 1e-10."""
     cases = bernoulli_cases()
     payload = [
-        {"X": c["X"].tolist(), "params": bernoulli_json(c["params"]), "resp": c["resp"].tolist(),
-         "pseudocount": c["pseudocount"]}
+        {
+            "X": c["X"].tolist(),
+            "params": bernoulli_json(c["params"]),
+            "resp": c["resp"].tolist(),
+            "pseudocount": c["pseudocount"],
+        }
         for c in cases
     ]
     done = subprocess.run(
-        [find_node(), "--input-type=module", "-e",
-         BERNOULLI_RUNNER % {"module": json.dumps(EMMATH.as_uri())}],
-        input=json.dumps(payload), capture_output=True, text=True, timeout=120,
+        [
+            find_node(),
+            "--input-type=module",
+            "-e",
+            BERNOULLI_RUNNER % {"module": json.dumps(EMMATH.as_uri())},
+        ],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     infinite = 0

@@ -169,9 +169,13 @@ class TwoCoinsState:
             f"theta_B = {b:.3f}, log p(X) = {self._log_likelihood:.4f}."
         )
         if self.resp is not None:
-            text += " Responsibility of coin A per set: " + ", ".join(
-                f"{h} heads {g:.2f}" for h, g in zip(self.heads, self.resp[:, 0], strict=True)
-            ) + "."
+            text += (
+                " Responsibility of coin A per set: "
+                + ", ".join(
+                    f"{h} heads {g:.2f}" for h, g in zip(self.heads, self.resp[:, 0], strict=True)
+                )
+                + "."
+            )
         return text
 
     # ------------------------------------------------------------------ actions
@@ -260,12 +264,25 @@ class TwoCoinsView(LabView):
         top = float(values.max())
         lo, hi = THETA_RANGE
         ax_map.imshow(
-            np.clip(values - top, -30.0, 0.0), origin="lower", extent=(lo, hi, lo, hi),
-            cmap="Greys_r", vmin=-30.0, vmax=0.0, alpha=0.55, interpolation="bilinear",
+            np.clip(values - top, -30.0, 0.0),
+            origin="lower",
+            extent=(lo, hi, lo, hi),
+            cmap="Greys_r",
+            vmin=-30.0,
+            vmax=0.0,
+            alpha=0.55,
+            interpolation="bilinear",
         )
         levels = top - np.array([32.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5])
-        ax_map.contour(thetas, thetas, values, levels=levels, colors="#444444", linewidths=0.6,
-                       linestyles="solid")
+        ax_map.contour(
+            thetas,
+            thetas,
+            values,
+            levels=levels,
+            colors="#444444",
+            linewidths=0.6,
+            linestyles="solid",
+        )
         ax_map.plot([lo, hi], [lo, hi], linestyle="--", color="#777777", linewidth=0.8)
         ax_map.set_xlim(0, 1)
         ax_map.set_ylim(0, 1)
@@ -273,12 +290,27 @@ class TwoCoinsView(LabView):
         ax_map.set_xlabel(r"$\theta_A$", fontsize=9)
         ax_map.set_ylabel(r"$\theta_B$", fontsize=9)
         ax_map.tick_params(labelsize=7.5)
-        (self.path_line,) = ax_map.plot([], [], color="#D55E00", marker="o", markersize=3,
-                                        linewidth=1.2)
-        (self.start_mark,) = ax_map.plot([], [], marker="o", markersize=8, color="white",
-                                         markeredgecolor="black", linestyle="none")
-        (self.now_mark,) = ax_map.plot([], [], marker="*", markersize=12, color="#D55E00",
-                                       markeredgecolor="black", linestyle="none")
+        (self.path_line,) = ax_map.plot(
+            [], [], color="#D55E00", marker="o", markersize=3, linewidth=1.2
+        )
+        (self.start_mark,) = ax_map.plot(
+            [],
+            [],
+            marker="o",
+            markersize=8,
+            color="white",
+            markeredgecolor="black",
+            linestyle="none",
+        )
+        (self.now_mark,) = ax_map.plot(
+            [],
+            [],
+            marker="*",
+            markersize=12,
+            color="#D55E00",
+            markeredgecolor="black",
+            linestyle="none",
+        )
         self.map_title = ax_map.set_title("", fontsize=8.5, loc="left")
         style_axes(ax_bar)
         n = len(state.heads)
@@ -288,23 +320,33 @@ class TwoCoinsView(LabView):
         self.bar_texts = []
         for k in range(2):
             positions = x + (k - 0.5) * 0.38
-            bars = ax_bar.bar(positions, np.zeros(n), width=0.36, color=colors[k],
-                              edgecolor="black", linewidth=0.6, hatch=("" if k == 0 else "//"),
-                              label=f"coin {_COINS[k]}")
+            bars = ax_bar.bar(
+                positions,
+                np.zeros(n),
+                width=0.36,
+                color=colors[k],
+                edgecolor="black",
+                linewidth=0.6,
+                hatch=("" if k == 0 else "//"),
+                label=f"coin {_COINS[k]}",
+            )
             self.bars.append(list(bars.patches))
-            texts = [ax_bar.text(p, 0, "", ha="center", va="bottom", fontsize=6.5)
-                     for p in positions]
+            texts = [
+                ax_bar.text(p, 0, "", ha="center", va="bottom", fontsize=6.5) for p in positions
+            ]
             self.bar_texts.append(texts)
             self.renderer.add_animated(*bars.patches, *texts)
         ax_bar.set_xticks(x)
-        ax_bar.set_xticklabels([f"set {i + 1}\n{h} H" for i, h in enumerate(state.heads)],
-                               fontsize=7.5)
+        ax_bar.set_xticklabels(
+            [f"set {i + 1}\n{h} H" for i, h in enumerate(state.heads)], fontsize=7.5
+        )
         ax_bar.set_ylim(0, 1.15)
         ax_bar.set_ylabel("responsibility", fontsize=8)
         ax_bar.legend(fontsize=7, loc="upper right", ncol=2, frameon=False)
         self.bar_title = ax_bar.set_title("", fontsize=8.5, loc="left")
-        self.renderer.add_animated(self.path_line, self.start_mark, self.now_mark,
-                                   self.map_title, self.bar_title)
+        self.renderer.add_animated(
+            self.path_line, self.start_mark, self.now_mark, self.map_title, self.bar_title
+        )
 
     def update(self, state) -> None:
         path = np.array(state.path)
@@ -323,7 +365,8 @@ class TwoCoinsView(LabView):
                 text.set_y(float(g) + 0.02)
                 text.set_text("" if state.resp is None else f"{g:.2f}")
         self.bar_title.set_text(
-            "responsibilities (press E-step)" if state.resp is None
+            "responsibilities (press E-step)"
+            if state.resp is None
             else f"responsibilities, {_PHASE[state.phase]}"
         )
 
