@@ -114,7 +114,7 @@ def test_heads_and_start_can_change_and_bad_input_is_a_sentence():
         state.set_heads(1, 11)
     with pytest.raises(ValueError, match="whole number"):
         TwoCoinsState(heads=[5, 2.5])
-    with pytest.raises(ValueError, match="from 0.01 to 0.99"):
+    with pytest.raises(ValueError, match=r"from 0\.01 to 0\.99"):
         state.set_start(0.0, 0.5)
     with pytest.raises(ValueError, match="must be a number"):
         state.set_start("a", 0.5)

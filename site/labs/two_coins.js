@@ -19,6 +19,8 @@ import * as ui from "./ui.js";
 
 const PHASE = { init: "start (no E-step yet)", E: "after the E-step", M: "after the M-step" };
 const COINS = ["A", "B"];
+/** A start this close to the diagonal θ_A = θ_B snaps onto it. */
+const SNAP = 0.006;
 
 /**
  * The tosses as binary rows: set i is heads[i] ones, then zeros (as emlib's coin_data).
@@ -51,7 +53,8 @@ export function mount(root, config) {
     description:
       "Drag the white circle (the start θ_A, θ_B; or focus it and use the arrow keys, Shift for " +
       "big steps), then press E-step and M-step, Step or Run. The map is log p(X | θ_A, θ_B): " +
-      "darker is lower. Try a start below the dashed diagonal, one above it, and one on it.",
+      "darker is lower. Try a start below the dashed diagonal, one above it, and one on it (the " +
+      "circle snaps onto the diagonal when it comes close).",
   });
 
   const coinParams = (a, b) => ({ weights: [...weights], probs: [new Array(nTosses).fill(a), new Array(nTosses).fill(b)] });
@@ -182,12 +185,24 @@ export function mount(root, config) {
     bounds: { xlim: [lo, hi], ylim: [lo, hi] },
     onMove: (p) => {
       loop.stop();
-      start = p;
+      start = snap(p);
       reset();
       render();
     },
     onEnd: () => shell.live.say(describeStart()),
   });
+
+  /**
+   * A start within SNAP of the diagonal goes onto it (a finger or a mouse could never hit
+   * θ_A = θ_B exactly, and that start is one of the lab's three experiments).
+   * @param {number[]} p
+   * @returns {number[]}
+   */
+  function snap(p) {
+    if (Math.abs(p[0] - p[1]) > SNAP) return p;
+    const m = Math.round(((p[0] + p[1]) / 2) * 1e6) / 1e6;
+    return [m, m];
+  }
 
   const loop = ui.runLoop(() => {
     if (converged || iteration >= runMax) return false;

@@ -29,7 +29,10 @@ def _config(page, name: str) -> dict:
 def _check_numbers(name: str, state: dict) -> None:
     """What the state says must be emlib's numbers."""
     params = None
-    if "params" in state:
+    if "params" in state and "probs" in state["params"]:
+        # A Bernoulli mixture (chapter 9's two coins): emlib.BernoulliMixtureParams' shapes.
+        emlib.BernoulliMixtureParams(**state["params"])
+    elif "params" in state:
         p = state["params"]
         assert set(p) >= {"weights", "means", "covariances", "covariance_type"}, p.keys()
         keys = ("weights", "means", "covariances", "covariance_type")
