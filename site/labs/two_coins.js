@@ -1,15 +1,15 @@
 /**
  * Chapter 9's lab, two coins (Do and Batzoglou, 2008): five sets of ten tosses, each made
  * with coin A or coin B (equally likely); one probability of heads per coin. The map shows
- * log p(X | θ_A, θ_B) over the unit square; the reader drags the start (θ_A, θ_B) and presses
+ * log p(X | θA, θB) over the unit square; the reader drags the start (θA, θB) and presses
  * E-step, M-step, Step or Run to watch EM climb: to one of two mirror-image maxima (coins A
- * and B swap names), or, from a start on the diagonal θ_A = θ_B, along the diagonal only.
+ * and B swap names), or, from a start on the diagonal θA = θB, along the diagonal only.
  * The heads of each set can be edited.
  *
  * All the maths is emmath.js's Bernoulli mixture (bernoulliEStep, bernoulliMStep,
  * bernoulliTie), held to emlib's bernoulli_* by tests/test_js_parity.py.
  *
- * config (from emlib.labs._two_coins.web_config): heads, n_tosses, X, start [θ_A, θ_B],
+ * config (from emlib.labs._two_coins.web_config): heads, n_tosses, X, start [θA, θB],
  * weights, pseudocount, theta_range, map_size, run_tol, run_max_iter.
  * @module two_coins
  */
@@ -19,7 +19,7 @@ import * as ui from "./ui.js";
 
 const PHASE = { init: "start (no E-step yet)", E: "after the E-step", M: "after the M-step" };
 const COINS = ["A", "B"];
-/** A start this close to the diagonal θ_A = θ_B snaps onto it. */
+/** A start this close to the diagonal θA = θB snaps onto it. */
 const SNAP = 0.006;
 
 /**
@@ -51,8 +51,8 @@ export function mount(root, config) {
   const shell = ui.labShell(root, {
     title: "Two coins: EM on the log-likelihood map",
     description:
-      "Drag the white circle (the start θ_A, θ_B; or focus it and use the arrow keys, Shift for " +
-      "big steps), then press E-step and M-step, Step or Run. The map is log p(X | θ_A, θ_B): " +
+      "Drag the white circle (the start θA, θB; or focus it and use the arrow keys, Shift for " +
+      "big steps), then press E-step and M-step, Step or Run. The map is log p(X | θA, θB): " +
       "darker is lower. Try a start below the dashed diagonal, one above it, and one on it (the " +
       "circle snaps onto the diagonal when it comes close).",
   });
@@ -61,14 +61,15 @@ export function mount(root, config) {
   const thetaOf = (p) => [p.probs[0][0], p.probs[1][0]];
 
   // ---------------------------------------------------------------- the map
-  const svg = ui.createSvg(shell.figures, { width: 360, height: 360, label: "The log-likelihood map over θ_A and θ_B, the start and the EM path" });
-  const panel = ui.createPanel(svg, { width: 360, height: 360, xlim: [0, 1], ylim: [0, 1], equal: true, xlabel: "θ_A (coin A)", ylabel: "θ_B (coin B)", margin: { top: 24 } });
+  const svg = ui.createSvg(shell.figures, { width: 360, height: 360, label: "The log-likelihood map over θA and θB, the start and the EM path" });
+  const panel = ui.createPanel(svg, { width: 360, height: 360, xlim: [0, 1], ylim: [0, 1], equal: true, xlabel: "θA (coin A)", ylabel: "θB (coin B)", margin: { top: 40 } });
   let mapNodes = [];
   const diagonal = ui.svgEl("path", { d: "", fill: "none", stroke: "#555", "stroke-dasharray": "5 4", "stroke-width": 1, "aria-hidden": "true" }, panel.plot);
   const pathLine = ui.svgEl("path", { fill: "none", stroke: ui.COLORS[5], "stroke-width": 2, "aria-hidden": "true" }, panel.plot);
   const pathDots = ui.svgEl("path", { fill: ui.COLORS[5], "aria-hidden": "true" }, panel.plot);
   const nowMark = ui.svgEl("path", { fill: ui.COLORS[5], stroke: "#000", "stroke-width": 1, "aria-hidden": "true" }, panel.plot);
-  const mapTitle = ui.svgEl("text", { x: panel.box.x, y: panel.box.y - 8, class: "emlib-caption" }, panel.g);
+  const mapTitle = ui.svgEl("text", { x: panel.box.x, y: panel.box.y - 24, class: "emlib-caption" }, panel.g);
+  const mapNote = ui.svgEl("text", { x: panel.box.x, y: panel.box.y - 7, class: "emlib-tick-label" }, panel.g);
   diagonal.setAttribute("d", `M${panel.sx(0)},${panel.sy(0)}L${panel.sx(1)},${panel.sy(1)}`);
 
   function drawMap() {
@@ -103,7 +104,7 @@ export function mount(root, config) {
       gaps: heads.flatMap((_, i) => [i === 0 ? 0 : 0.7, 0]),
       groupLabels: heads.map((h, i) => ({ text: `${h} H`, from: 2 * i, to: 2 * i + 1 })),
       ymax: 1.15,
-      caption: "responsibilities γ_iA, γ_iB (sets 1–5)",
+      caption: "responsibilities of coins A and B, per set",
     });
   }
 
@@ -120,7 +121,13 @@ export function mount(root, config) {
   row2.style.border = "1px solid #c8c8c8";
   row2.style.padding = "0.2rem 0.5rem 0.4rem";
   row2.style.margin = "0";
-  ui.el("legend", { text: `Heads in each set of ${nTosses} tosses` }, row2);
+  const legend = ui.el("legend", { text: `Heads in each set of ${nTosses} tosses` }, row2);
+  legend.style.fontSize = "0.9rem";
+  legend.style.fontWeight = "600";
+  legend.style.padding = "0 0.3rem";
+  legend.style.margin = "0";
+  legend.style.width = "auto";
+  legend.style.float = "none";
   const headInputs = heads.map((h, i) => {
     const id = ui.uniqueId("heads");
     const wrap = ui.el("span", { class: "emlib-select" }, row2);
@@ -176,7 +183,7 @@ export function mount(root, config) {
 
   const startHandle = ui.handle(panel, {
     name: "start",
-    label: "The start (θ_A, θ_B): drag it, or use the arrow keys",
+    label: "The start (θA, θB): drag it, or use the arrow keys",
     value: start,
     shape: "circle",
     radius: 8,
@@ -194,7 +201,7 @@ export function mount(root, config) {
 
   /**
    * A start within SNAP of the diagonal goes onto it (a finger or a mouse could never hit
-   * θ_A = θ_B exactly, and that start is one of the lab's three experiments).
+   * θA = θB exactly, and that start is one of the lab's three experiments).
    * @param {number[]} p
    * @returns {number[]}
    */
@@ -294,7 +301,7 @@ export function mount(root, config) {
   const f3 = (v) => ui.fmt(v, 3);
   function describe() {
     const [a, b] = thetaOf(params);
-    let text = `Iteration ${iteration}, ${PHASE[phase]}: θ_A = ${f3(a)}, θ_B = ${f3(b)}, log p(X) = ${ui.fmt(logLik, 4)}.`;
+    let text = `Iteration ${iteration}, ${PHASE[phase]}: θA = ${f3(a)}, θB = ${f3(b)}, log p(X) = ${ui.fmt(logLik, 4)}.`;
     if (resp) text += ` Responsibility of coin A per set: ${heads.map((h, i) => `${h} heads ${ui.fmt(resp[i][0])}`).join(", ")}.`;
     return text;
   }
@@ -303,19 +310,19 @@ export function mount(root, config) {
     return Math.abs(a - b) <= 1e-12;
   }
   function describeStart() {
-    let text = `Start θ_A = ${f3(start[0])}, θ_B = ${f3(start[1])}: EM starts again, log p(X) = ${ui.fmt(logLik, 4)}.`;
-    if (Math.abs(start[0] - start[1]) <= 1e-12) text += " The start is on the diagonal θ_A = θ_B: both coins look alike, so EM cannot tell them apart.";
+    let text = `Start θA = ${f3(start[0])}, θB = ${f3(start[1])}: EM starts again, log p(X) = ${ui.fmt(logLik, 4)}.`;
+    if (Math.abs(start[0] - start[1]) <= 1e-12) text += " The start is on the diagonal θA = θB: both coins look alike, so EM cannot tell them apart.";
     return text;
   }
   function describeRun() {
     const [a, b] = thetaOf(params);
-    let text = `${converged ? "Converged" : "Stopped"} after ${iteration} iterations: θ_A = ${f3(a)}, θ_B = ${f3(b)}, log p(X) = ${ui.fmt(logLik, 4)}.`;
+    let text = `${converged ? "Converged" : "Stopped"} after ${iteration} iterations: θA = ${f3(a)}, θB = ${f3(b)}, log p(X) = ${ui.fmt(logLik, 4)}.`;
     if (onDiagonal()) {
       // Is the symmetric point a saddle? Step off the diagonal and compare log p.
       const off = bernoulliEStep(X, coinParams(ui.clamp(a + 0.01, lo, hi), ui.clamp(b - 0.01, lo, hi))).logLikelihood;
       text += off > logLik
-        ? " EM stayed on the diagonal θ_A = θ_B: the symmetric fixed point, a saddle (moving off the diagonal raises log p), not a maximum."
-        : " EM stayed on the diagonal θ_A = θ_B: for these heads the symmetric point is a maximum (one coin explains the data as well as two).";
+        ? " EM stayed on the diagonal θA = θB: the symmetric fixed point, a saddle (moving off the diagonal raises log p), not a maximum."
+        : " EM stayed on the diagonal θA = θB: for these heads the symmetric point is a maximum (one coin explains the data as well as two).";
     }
     else if (a < b) text += " Coin A came out as the less biased coin: the mirror image of the other maximum (the labels switched).";
     else text += " Coin A came out as the more biased coin; a start on the other side of the diagonal ends at the mirror image.";
@@ -331,7 +338,8 @@ export function mount(root, config) {
     pathDots.setAttribute("d", px.map((x, i) => ui.markerPath("circle", x, py[i], 2.6)).join(""));
     const [a, b] = thetaOf(params);
     nowMark.setAttribute("d", iteration > 0 ? ui.markerPath("star", panel.sx(a), panel.sy(b), 8) : "");
-    mapTitle.textContent = `iteration ${iteration}: θ_A = ${f3(a)}, θ_B = ${f3(b)}, log p = ${ui.fmt(logLik, 3)}`;
+    mapTitle.textContent = `iteration ${iteration}: θA = ${f3(a)}, θB = ${f3(b)}`;
+    mapNote.textContent = `log p(X) = ${ui.fmt(logLik, 4)}${onDiagonal() ? " (on the diagonal)" : ""}`;
     bars.set(resp ? resp.flatMap((r) => [r[0], r[1]]) : new Array(2 * heads.length).fill(0));
     buttons.m.disabled = resp === null;
   }
