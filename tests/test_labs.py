@@ -424,6 +424,7 @@ def test_choosing_k():
         (labs.draw_convergence, lambda: labs.ConvergenceState()),
         (labs.draw_break_it, lambda: labs.BreakItState()),
         (labs.draw_choosing_k, lambda: labs.ChoosingKState(k_max=3)),
+        (labs.draw_two_coins, lambda: labs.TwoCoinsState()),
     ],
 )
 def test_draw_functions_return_figures(draw, state):
@@ -451,6 +452,29 @@ def test_blitted_frame_matches_full_redraw():
         reference = full.renderer.render_rgba()
         differ = np.any(blitted != reference, axis=-1).mean()
         assert differ < 0.002, f"{differ:.2%} of the pixels differ"
+
+
+# --------------------------------------------------------------------------- two coins
+def test_two_coins_widget_buttons_sliders_and_heads():
+    # Chapter 9's lab; its state and website config: tests/test_two_coins_lab.py.
+    lab = labs.two_coins(mode="live")
+    assert lab.controls["m_step"].disabled
+    lab.controls["e_step"].click()
+    assert lab.state.phase == "E" and not lab.controls["m_step"].disabled
+    lab.controls["m_step"].click()
+    lab.controls["step"].click()
+    assert lab.state.iteration == 2
+    lab.controls["run"].click()
+    assert lab.state.theta == pytest.approx((0.7968, 0.5196), abs=1e-3)
+    lab.controls["start_a"].value = 0.4
+    lab.controls["start_b"].value = 0.4
+    assert lab.state.start == (0.4, 0.4) and lab.state.iteration == 0
+    lab.controls["step"].click()
+    assert lab.state.theta[0] == lab.state.theta[1]
+    lab.controls["heads_2"].value = 2
+    assert lab.state.heads[2] == 2 and "Iteration 0" in lab.status.value
+    lab.controls["reset"].click()
+    assert lab.state.iteration == 0
 
 
 # --------------------------------------------------------------------------- plotting

@@ -144,24 +144,3 @@ def test_figure_and_web_config():
     config = web_config(state)
     assert config["start"] == [0.6, 0.5] and config["pseudocount"] == 0.0
     json.dumps(config)
-
-
-def test_notebook_widget_buttons_and_controls():
-    lab = labs.two_coins(mode="live")
-    assert lab.controls["m_step"].disabled
-    lab.controls["e_step"].click()
-    assert lab.state.phase == "E" and not lab.controls["m_step"].disabled
-    lab.controls["m_step"].click()
-    lab.controls["step"].click()
-    assert lab.state.iteration == 2
-    lab.controls["run"].click()
-    assert lab.state.theta == pytest.approx((0.7968, 0.5196), abs=1e-3)
-    lab.controls["start_a"].value = 0.4
-    lab.controls["start_b"].value = 0.4
-    assert lab.state.start == (0.4, 0.4) and lab.state.iteration == 0
-    lab.controls["step"].click()
-    assert lab.state.theta[0] == lab.state.theta[1]
-    lab.controls["heads_2"].value = 2
-    assert lab.state.heads[2] == 2 and "Iteration 0" in lab.status.value
-    lab.controls["reset"].click()
-    assert lab.state.iteration == 0
