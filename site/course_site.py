@@ -19,6 +19,11 @@ from the built site instead:
 * on pages with Jupyter widgets or jupyterquiz quizzes, ``site/page-fixes.js`` makes the
   widget manager work with MathJax 3 and gives widgets and quizzes accessible names and
   colours (see that file); MathJax is loaded before the body on quiz pages;
+* the live labs: ``site/labs/`` (ES modules and their stylesheet, see
+  ``site/labs/SPEC.md``) is copied into ``<html>/_vendor/labs/``, and every page whose
+  notebook output holds a lab (an element with ``data-emlib-lab`` and a JSON config, made
+  by ``emlib.labs._web.WebLab``) loads ``_vendor/labs/main.js`` as a module script, which
+  mounts the labs;
 * inline scripts that Sphinx 7.4 emits twice are written once.  Sphinx 7.4's
   ``prepare_writing`` re-adds the inline scripts an extension registered after
   ``Builder.init()`` with the file name ``''`` where the builder already holds
@@ -69,6 +74,12 @@ WIDGETS_ENTRY = f"{VENDOR}/jupyter-widgets/html-manager/embed-amd.js"
 # widget fails with a visible 404 on the site itself instead of reaching a CDN.
 WIDGETS_THIRD_PARTY = f"{VENDOR}/jupyter-widgets/third-party-widgets-not-vendored/"
 FONT_AWESOME_4_CSS = f"{VENDOR}/font-awesome/css/font-awesome.min.css"
+LABS_DIR = SITE_DIR / "labs"
+"""The live labs' browser code (our own, not from npm), copied into ``_vendor/labs/``."""
+LABS_ENTRY = f"{VENDOR}/labs/main.js"
+LABS_FILES = ("*.js", "*.css")
+# A live lab in a notebook output: the root element and its JSON config (see WebLab).
+_LIVE_LAB = re.compile(r'data-emlib-lab="[a-z_]+"[^>]*>\s*<script type="application/json"')
 
 
 @dataclass(frozen=True)
@@ -210,6 +221,15 @@ def rewrite_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             node.replace_self(nodes.raw("", new, format=node["format"]))
         if "show_questions(" in new:
             _quiz_pages(app).add(docname)
+        if _LIVE_LAB.search(new):
+            _lab_pages(app).add(docname)
+
+
+def _lab_pages(app: Sphinx) -> set[str]:
+    """Documents holding a live lab (filled in while they are written)."""
+    if not hasattr(app, "_course_site_lab_pages"):
+        app._course_site_lab_pages = set()  # type: ignore[attr-defined]
+    return app._course_site_lab_pages  # type: ignore[attr-defined]
 
 
 def _quiz_pages(app: Sphinx) -> set[str]:
@@ -268,6 +288,9 @@ def fix_script_files(
         fixed.append(script)
     if pagename in _quiz_pages(app) and not fixes_added:
         fixed.append(cls("", priority=900, body=_page_fixes()))
+    if pagename in _lab_pages(app):
+        # A site path: the page template makes it relative to the page, like the others.
+        fixed.append(cls(LABS_ENTRY, priority=900, type="module"))
     scripts[:] = fixed
 
 
@@ -314,6 +337,31 @@ def copy_assets(app: Sphinx, exception: BaseException | None) -> None:
         if licence.is_file():
             shutil.copy2(licence, dest / f"{asset.licence}.{asset.package.replace('/', '-')}")
         logger.info(f"course_site: copied {len(files)} files of {asset.package} to {dest}")
+    copy_labs(vendor / "labs")
+
+
+def copy_labs(dest: Path) -> list[Path]:
+    """Copy the live labs' modules and stylesheet (``site/labs/*.js``, ``*.css``) to ``dest``.
+
+    Returns
+    -------
+    list of Path
+        The copied files.
+
+    Raises
+    ------
+    ExtensionError
+        If ``site/labs/main.js`` is missing.
+    """
+    files = _files(LABS_DIR, LABS_FILES, ())
+    if LABS_DIR / "main.js" not in files:
+        raise ExtensionError(f"course_site: {LABS_DIR / 'main.js'} is missing")
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    copied = [Path(shutil.copy2(src, dest / src.name)) for src in files]
+    logger.info(f"course_site: copied {len(copied)} lab files to {dest}")
+    return copied
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -8,7 +8,9 @@ theory says it must, and that the picture changed.
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import re
 
 import numpy as np
@@ -18,7 +20,7 @@ pytest.importorskip("ipywidgets")
 
 import emlib
 from emlib import labs, plotting
-from emlib.labs import LABS, MAX_STATIC_BYTES, StaticLab, count_frames
+from emlib.labs import LABS, MAX_WEB_BYTES, WebLab
 from emlib.labs._live import LabWidget
 
 
@@ -56,50 +58,36 @@ def test_resolve_mode_rejects_unknown_values(monkeypatch):
         labs.resolve_mode()
 
 
-def test_same_call_gives_static_player_during_book_build(monkeypatch):
+def test_same_call_gives_web_lab_during_book_build(monkeypatch):
     monkeypatch.setenv("EMLIB_LAB_MODE", "static")
-    static = labs.em_stepper(static_iterations=2)
-    assert isinstance(static, StaticLab)
-    assert static.n_frames == 5  # start, then E and M twice
+    static = labs.em_stepper()
+    assert isinstance(static, WebLab) and static.name == "em_stepper"
     monkeypatch.delenv("EMLIB_LAB_MODE")
     live = labs.em_stepper()
     assert isinstance(live, LabWidget)
 
 
-# --------------------------------------------------------------------------- static
+# --------------------------------------------------------------------------- website
 @pytest.mark.parametrize("name", list(LABS))
-def test_static_player(name):
-    static = LABS[name](mode="static")
-    assert isinstance(static, StaticLab)
-    html = static.html
-    assert f'data-emlib-lab="{name}"' in html  # how the website test counts the labs
-    # One embedded PNG per caption, and enough frames to be worth a player.
-    assert count_frames(html) == static.n_frames >= 4
-    # The player's controls, with accessible names.
-    assert 'type="range"' in html
-    for label in ("Play", "Pause", "Next frame", "Previous frame", "First frame", "Last frame"):
-        assert f'aria-label="{label}"' in html
-    # Alt text on the image, a caption per frame, the note that the lab is live in Colab.
-    img = re.search(r"<img id=\"_anim_img[0-9a-f]+\" alt=\"([^\"]+)\"", html)
+def test_web_lab(name):
+    """Static mode gives the website's lab: emlib's starting point as JSON, a still image."""
+    web = LABS[name](mode="static")
+    assert isinstance(web, WebLab)
+    html = web._repr_html_()
+    assert html.startswith(f'<div class="emlib-lab" data-emlib-lab="{name}"')
+    config = re.search(
+        r'<script type="application/json" class="emlib-lab-config">(.*?)</script>', html, re.S
+    )
+    assert config is not None and json.loads(config.group(1)) == web.config and web.config
+    # The still image (what a reader sees without JavaScript) with alt text, and the note.
+    img = re.search(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', html)
     assert img is not None and len(img.group(1)) > 80
-    assert html.count("<li>") == static.n_frames
-    assert "Colab" in html
-    # Offline: no CDN (matplotlib's player links Font Awesome; we replace it).
-    assert "://" not in html and "<link" not in html and "fa fa-" not in html
-    # Page weight: one lab stays under 1 MB, so a chapter page stays under 3 MB.
-    assert static.nbytes <= MAX_STATIC_BYTES
-    assert static._repr_html_() == html
-
-
-def test_static_player_rejects_too_heavy_output():
-    from emlib.labs._em_stepper import EMStepperView, _stepper_frames
-    from emlib.labs._framework import static_lab
-
-    frames = _stepper_frames(labs.EMStepperState(), 2)
-    with pytest.raises(ValueError, match="MB"):
-        static_lab(EMStepperView, frames, title="t", alt="a picture", max_bytes=10_000)
-    with pytest.raises(ValueError, match="at least one frame"):
-        static_lab(EMStepperView, [], title="t", alt="a picture")
+    assert "live on the page with JavaScript, or in Colab" in html
+    # Offline (nothing fetched from elsewhere), and light: a chapter page stays under 1 MB.
+    assert "://" not in html.replace("data:image/png;base64,", "")
+    assert web.nbytes <= MAX_WEB_BYTES
+    if "params" in web.config:  # emlib's shapes: they rebuild a MixtureParams
+        emlib.MixtureParams(**web.config["params"])
 
 
 # --------------------------------------------------------------------------- lab 1
@@ -202,7 +190,7 @@ def test_em_stepper_buttons():
     assert state.resp.shape == (len(state.X), 3)
     np.testing.assert_allclose(state.resp.sum(axis=1), 1.0)
     assert state.params is start  # the E-step does not touch the parameters
-    assert lab.controls["e_step"].disabled and not lab.controls["m_step"].disabled
+    assert not lab.controls["e_step"].disabled and not lab.controls["m_step"].disabled
     coloured = png_of(lab)
     assert coloured != grey
 
@@ -210,13 +198,18 @@ def test_em_stepper_buttons():
     assert state.phase == "M" and state.iteration == 1
     assert not np.allclose(state.params.means, start.means)
     assert png_of(lab) != coloured
+    # A second M-step from the same responsibilities changes nothing (chapter 2 asks).
+    after_one = state.params
+    assert not lab.controls["m_step"].disabled
+    lab.controls["m_step"].click()
+    np.testing.assert_allclose(state.params.means, after_one.means, rtol=1e-12)
 
     for _ in range(10):
         lab.controls["step"].click()
-    assert state.iteration == 11
+    assert state.iteration == 12
     assert_non_decreasing(state.run.loglik_history)
     assert_non_decreasing([h.log_likelihood for h in state.run.history])
-    assert len(state.run.loglik_history) == 12
+    assert len(state.run.loglik_history) == 13
 
     lab.controls["reset"].click()
     assert state.iteration == 0 and state.params is start and state.resp is None
@@ -431,6 +424,7 @@ def test_choosing_k():
         (labs.draw_convergence, lambda: labs.ConvergenceState()),
         (labs.draw_break_it, lambda: labs.BreakItState()),
         (labs.draw_choosing_k, lambda: labs.ChoosingKState(k_max=3)),
+        (labs.draw_two_coins, lambda: labs.TwoCoinsState()),
     ],
 )
 def test_draw_functions_return_figures(draw, state):
@@ -438,7 +432,9 @@ def test_draw_functions_return_figures(draw, state):
 
     fig = draw(state())
     assert isinstance(fig, Figure)
-    png = plotting.figure_to_png(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = buffer.getvalue()
     assert png[:4] == b"\x89PNG" and len(png) > 5000
 
 
@@ -456,6 +452,29 @@ def test_blitted_frame_matches_full_redraw():
         reference = full.renderer.render_rgba()
         differ = np.any(blitted != reference, axis=-1).mean()
         assert differ < 0.002, f"{differ:.2%} of the pixels differ"
+
+
+# --------------------------------------------------------------------------- two coins
+def test_two_coins_widget_buttons_sliders_and_heads():
+    # Chapter 9's lab; its state and website config: tests/test_two_coins_lab.py.
+    lab = labs.two_coins(mode="live")
+    assert lab.controls["m_step"].disabled
+    lab.controls["e_step"].click()
+    assert lab.state.phase == "E" and not lab.controls["m_step"].disabled
+    lab.controls["m_step"].click()
+    lab.controls["step"].click()
+    assert lab.state.iteration == 2
+    lab.controls["run"].click()
+    assert lab.state.theta == pytest.approx((0.7968, 0.5196), abs=1e-3)
+    lab.controls["start_a"].value = 0.4
+    lab.controls["start_b"].value = 0.4
+    assert lab.state.start == (0.4, 0.4) and lab.state.iteration == 0
+    lab.controls["step"].click()
+    assert lab.state.theta[0] == lab.state.theta[1]
+    lab.controls["heads_2"].value = 2
+    assert lab.state.heads[2] == 2 and "Iteration 0" in lab.status.value
+    lab.controls["reset"].click()
+    assert lab.state.iteration == 0
 
 
 # --------------------------------------------------------------------------- plotting
@@ -506,13 +525,8 @@ def test_plot_mixture_ellipses_any_covariance_type():
         np.testing.assert_allclose(patches[1].center, (3, 3))
 
 
-def test_alt_text_and_img_html():
+def test_alt_text():
     text = plotting.alt_text("Weights $\\pi_k$", "  and   means $\\mu_k$.")
     assert text == "Weights pi_k and means mu_k."
-    html = plotting.img_html(b"\x89PNG", 'a "quoted" <thing>')
-    assert 'alt="a &quot;quoted&quot; &lt;thing&gt;"' in html
     with pytest.raises(ValueError, match="alt text"):
-        plotting.img_html(b"\x89PNG", " ")
-    params = emlib.MixtureParams([0.25, 0.75], [[0, 1], [2, 3]], [1.0, 2.0], "spherical")
-    description = plotting.describe_mixture(params)
-    assert "pi_2 = 0.75" in description and "mu_1 = (0, 1)" in description
+        plotting.alt_text(" ")

@@ -15,11 +15,8 @@ log-likelihood ``log p(X)``. :data:`LABELS` holds the matching matplotlib math l
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import re
-from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -41,10 +38,7 @@ __all__ = [
     "blend_colors",
     "component_colors",
     "covariance_ellipse",
-    "describe_mixture",
     "ellipse_geometry",
-    "figure_to_png",
-    "img_html",
     "new_figure",
     "plot_mixture_ellipses",
     "style_axes",
@@ -314,24 +308,6 @@ def _encode_png(rgba: np.ndarray, compress_level: int) -> bytes:
     return buffer.getvalue()
 
 
-def figure_to_png(fig: Figure, *, compress_level: int = 6) -> bytes:
-    """Render a figure to PNG bytes at its own size and dpi.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    compress_level : int, default=6
-        zlib level, 0 (fast, big) to 9 (slow, small).
-
-    Returns
-    -------
-    bytes
-    """
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    return _encode_png(np.asarray(canvas.buffer_rgba()), compress_level)
-
-
 class FigureRenderer:
     """Renders a figure again and again, redrawing only what changed (blitting).
 
@@ -403,40 +379,6 @@ class FigureRenderer:
 
 
 # --------------------------------------------------------------------------- alt text
-def _format_vector(values, digits: int) -> str:
-    return "(" + ", ".join(f"{v:.{digits}g}" for v in np.asarray(values, float).ravel()) + ")"
-
-
-def describe_mixture(params, feature_names: Sequence[str] | None = None, digits: int = 3) -> str:
-    """A one-paragraph text description of a mixture, for alt text and status lines.
-
-    Parameters
-    ----------
-    params : emlib.MixtureParams
-    feature_names : sequence of str, optional
-        Names of the features, mentioned once.
-    digits : int, default=3
-        Significant digits.
-
-    Returns
-    -------
-    str
-        For example ``"K = 2 components (full covariances): component 1 with weight
-        pi_1 = 0.4 and mean mu_1 = (1.2, 3.4); ..."``.
-    """
-    parts = []
-    for k in range(params.n_components):
-        parts.append(
-            f"component {k + 1} with weight pi_{k + 1} = {params.weights[k]:.{digits}g} "
-            f"and mean mu_{k + 1} = {_format_vector(params.means[k], digits)}"
-        )
-    names = f" over ({', '.join(feature_names)})" if feature_names else ""
-    return (
-        f"K = {params.n_components} components ({params.covariance_type} covariances)"
-        f"{names}: " + "; ".join(parts) + "."
-    )
-
-
 def alt_text(*parts: str, max_length: int = 600) -> str:
     """Join sentences into one alt text: single spaces, no markup, at most ``max_length``.
 
@@ -457,21 +399,3 @@ def alt_text(*parts: str, max_length: int = 600) -> str:
     if len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
     return text
-
-
-def img_html(png: bytes, alt: str, *, width: int | None = None) -> str:
-    """An ``<img>`` tag with the PNG embedded as a data URI and an ``alt`` attribute.
-
-    Raises
-    ------
-    ValueError
-        If ``alt`` is empty (every course image carries alt text).
-    """
-    if not alt or not alt.strip():
-        raise ValueError("alt text is required for every image; describe what it shows.")
-    data = base64.b64encode(png).decode("ascii")
-    size = f' width="{int(width)}"' if width else ""
-    return (
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"'
-        f'{size} style="max-width:100%;height:auto">'
-    )

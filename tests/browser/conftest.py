@@ -28,6 +28,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from labdrive import PHONE, LabPages
 from pagecheck import PageVisitor
 from site_support import (
     REPORT_LINES,
@@ -151,6 +152,27 @@ def visitor(browser: Any, site_url: str, site_html: Path, axe_script: str) -> It
         context.close()
         count = len(list(shots.glob("*.png")))
         REPORT_LINES.append(f"website screenshots ({count} pages): {shots}")
+
+
+@pytest.fixture(scope="session")
+def lab_pages(visitor: PageVisitor, site_html: Path) -> Iterator[LabPages]:
+    """Desktop chapter pages with their live labs mounted (the visitor's pages, see labdrive)."""
+    pages = LabPages(site_html, visitor=visitor)
+    yield pages
+    pages.close()
+
+
+@pytest.fixture(scope="session")
+def phone_lab_pages(browser: Any, site_url: str, site_html: Path) -> Iterator[LabPages]:
+    """Chapter pages on a 390-px touch phone, offline, with their live labs mounted."""
+    context = browser.new_context(**PHONE, service_workers="block")
+    context.set_default_timeout(20_000)
+    pages = LabPages(site_html, context=context, base_url=site_url, touch=True)
+    try:
+        yield pages
+    finally:
+        pages.close()
+        context.close()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -69,6 +69,7 @@ PAGE_FACTS = r"""
   colab: Array.from(document.querySelectorAll(
     '.dropdown-launch-buttons a[href*="colab.research.google.com"]')).map(a => a.href),
   animations: document.querySelectorAll('img[id^="_anim_img"]').length,
+  liveLabs: document.querySelectorAll('[data-emlib-lab] script.emlib-lab-config').length,
   quizzes: document.querySelectorAll('div[data-shufflequestions]').length,
   quizQuestions: document.querySelectorAll(
     '.MultipleChoiceQn, .ManyChoiceQn, .NumericQn, .StringQn').length,
@@ -94,27 +95,6 @@ async ([selector, skipCode]) => {
   }));
 }
 """
-
-# matplotlib's to_jshtml(): pause, then "Next frame" must change the image and the slider.
-STEP_ANIMATION = """
-async (img) => {
-  const id = img.id.replace('_anim_img', '');
-  const root = img.closest('.animation') || img.parentElement.parentElement;
-  const slider = document.getElementById('_anim_slider' + id);
-  const btn = title => root.querySelector(`button[title="${title}"]`);
-  if (!btn('Next frame')) return {error: 'no "Next frame" button'};
-  btn('Pause').click();
-  btn('First frame').click();
-  await new Promise(r => setTimeout(r, 50));
-  const frames = Number(slider.max) + 1;
-  const before = {src: img.src, frame: Number(slider.value)};
-  btn('Next frame').click();
-  await new Promise(r => setTimeout(r, 100));
-  return {frames, before: before.frame, after: Number(slider.value),
-          changed: img.src !== before.src, loaded: img.complete && img.naturalWidth > 0};
-}
-"""
-
 
 # --- Python side --------------------------------------------------------------------------
 
@@ -211,6 +191,12 @@ class PageVisitor:
         page.on("response", on_response)
         page.goto(report.url, wait_until="load")
         page.wait_for_load_state("networkidle")
+        # Live labs mount after their modules load: screenshot and audit the live labs.
+        page.wait_for_function(
+            "() => !document.querySelector('[data-emlib-lab] script.emlib-lab-config')"
+            " || document.documentElement.dataset.emlibLabs === 'ready'",
+            timeout=15_000,
+        )
         report.mathjax = page.evaluate(WAIT_FOR_MATHJAX)
         report.facts = page.evaluate(PAGE_FACTS)
         if report.facts["quizzes"]:

@@ -4,7 +4,8 @@ Each page of ``_toc.yml`` (and the search and index pages) is served from 127.0.
 other request is blocked and counts as a failure.  Each page is opened once (pages with a
 quiz with MathJax held back for a second, like a slow network) and checked for console
 errors, failed requests, typeset mathematics, images and alt text, axe-core violations,
-its Colab button, and that its animations step, its quizzes answer and its widgets render.
+its Colab button, and that its quizzes answer and its widgets render (the live labs are
+driven in ``test_live_labs_*.py``).
 A screenshot of every page is written to ``_build/screenshots/`` (path printed at the end).
 
 Run against a site built beforehand with ``COURSE_SITE_HTML=<repo>/_build/html``; otherwise
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pagecheck import STEP_ANIMATION, PageVisitor
+from pagecheck import PageVisitor
 from site_support import REPO_ROOT, TocPage, book_config, toc_pages
 
 pytestmark = pytest.mark.book  # needs the built website (see tests/conftest.py)
@@ -118,24 +119,6 @@ def test_colab_link_opens_this_notebook(visitor: PageVisitor, page: TocPage) -> 
 
 
 @pytest.mark.parametrize("path", [p.html for p in TOC])
-def test_animations_step_frame_by_frame(visitor: PageVisitor, path: str) -> None:
-    if not visitor.report(path).facts["animations"]:
-        pytest.skip(f"{path} has no matplotlib animation")
-    page, report = visitor.visit(path)
-    seen = len(report.problems)
-    images = page.locator('img[id^="_anim_img"]')
-    results = [images.nth(i).evaluate(STEP_ANIMATION) for i in range(images.count())]
-    for n, res in enumerate(results):
-        assert "error" not in res, f"{path}: animation {n}: {res['error']}"
-        assert res["frames"] > 1, f"{path}: animation {n} has only {res['frames']} frame"
-        assert (res["before"], res["after"]) == (0, 1), f"{path}: animation {n}: {res}"
-        assert res["changed"], f"{path}: animation {n}: 'Next frame' did not change the image"
-        assert res["loaded"], f"{path}: animation {n}: frame image did not load"
-    new = report.problems[seen:]
-    assert not new, f"{path}: while stepping:\n  {_fmt(new)}"
-
-
-@pytest.mark.parametrize("path", [p.html for p in TOC])
 def test_quizzes_answer_clicks(visitor: PageVisitor, path: str) -> None:
     facts = visitor.report(path).facts
     if not facts["quizzes"]:
@@ -194,9 +177,10 @@ def test_widgets_render(visitor: PageVisitor, path: str) -> None:
 
 
 def test_site_has_interactive_labs(visitor: PageVisitor) -> None:
-    """The per-page interactive checks above must not all be skipped."""
+    """The per-page interactive checks must not all be skipped (the live labs are driven in
+    test_live_labs_*.py)."""
     facts = [visitor.report(p.html).facts for p in TOC]
-    assert sum(f["animations"] for f in facts) >= 1, "no page has a matplotlib animation"
+    assert sum(f["liveLabs"] for f in facts) >= 9, "the pages hold fewer than nine live labs"
     assert sum(f["quizzes"] for f in facts) >= 1, "no page has a quiz"
 
 

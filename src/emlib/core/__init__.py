@@ -1,8 +1,19 @@
-"""The numerical core of emlib: numpy and scipy only, no plotting.
+"""The numerical core of emlib: numpy and scipy only, no plotting, no scikit-learn.
 
-Everything here is re-exported by :mod:`emlib`.
+Everything here is re-exported by :mod:`emlib`. The estimators built on it
+(:class:`emlib.GaussianMixture`, :class:`emlib.KMeans`) live one layer up, in
+:mod:`emlib.estimators`, the only module of emlib that imports scikit-learn.
 """
 
+from .bernoulli import (
+    BernoulliEMResult,
+    BernoulliMixtureParams,
+    bernoulli_e_step,
+    bernoulli_em,
+    bernoulli_log_joint,
+    bernoulli_log_likelihood,
+    bernoulli_m_step,
+)
 from .datasets import (
     Dataset,
     load_old_faithful,
@@ -21,37 +32,41 @@ from .em import (
     elbo_decomposition,
     em_iteration,
     kl_divergence,
+    log_joint,
     log_likelihood,
     log_responsibilities,
     logsumexp_rows,
     m_step,
 )
+from .fit import EMRecord, EMRun
 from .gaussian import CovarianceError, estimate_log_gaussian_prob, n_parameters
 from .kmeans import (
     FixedVarianceEMResult,
-    KMeans,
     fixed_variance_em,
     hard_e_step,
     kmeans_plusplus,
     squared_distances,
 )
-from .mixture import ConvergenceWarning, EMRecord, GaussianMixture, NotFittedError
-from .selection import SelectionResult, aic, bic, select_n_components
+from .metrics import matched_accuracy
+from .selection import aic, bic
 
 __all__ = [
-    "ConvergenceWarning",
+    "BernoulliEMResult",
+    "BernoulliMixtureParams",
     "CovarianceError",
     "Dataset",
     "ELBODecomposition",
     "EMIteration",
     "EMRecord",
+    "EMRun",
     "FixedVarianceEMResult",
-    "GaussianMixture",
-    "KMeans",
     "MixtureParams",
-    "NotFittedError",
-    "SelectionResult",
     "aic",
+    "bernoulli_e_step",
+    "bernoulli_em",
+    "bernoulli_log_joint",
+    "bernoulli_log_likelihood",
+    "bernoulli_m_step",
     "bic",
     "component_log_densities",
     "e_step",
@@ -64,6 +79,7 @@ __all__ = [
     "kl_divergence",
     "kmeans_plusplus",
     "load_old_faithful",
+    "log_joint",
     "log_likelihood",
     "log_responsibilities",
     "logsumexp_rows",
@@ -71,8 +87,8 @@ __all__ = [
     "make_blobs",
     "make_elongated",
     "make_overlapping",
+    "matched_accuracy",
     "n_parameters",
     "sample_mixture",
-    "select_n_components",
     "squared_distances",
 ]

@@ -113,12 +113,12 @@ def check_nonnegative_float(value, name: str) -> float:
     return value
 
 
-def check_n_samples(n_samples: int, n_components: int) -> None:
-    """Raise if there are fewer samples than components."""
+def check_n_samples(n_samples: int, n_components: int, *, name: str = "n_components") -> None:
+    """Raise if there are fewer samples than components (or clusters: ``name``)."""
     if n_samples < n_components:
         raise ValueError(
-            f"Expected n_samples >= n_components, but got n_samples={n_samples} and "
-            f"n_components={n_components}. Use fewer components or more data."
+            f"Expected n_samples >= {name}, but got n_samples={n_samples} and "
+            f"{name}={n_components}. Use fewer {name.removeprefix('n_')} or more data."
         )
 
 

@@ -116,6 +116,27 @@ class MixtureParams:
         object.__setattr__(self, "precisions_cholesky", _readonly(prec_chol))
 
     @classmethod
+    def _trusted(
+        cls, weights, means, covariances, covariance_type: str, precisions_cholesky=None
+    ) -> MixtureParams:
+        """Build parameters that emlib computed itself: no input checks, only the Cholesky
+        factorisation (which still raises :class:`CovarianceError` on a collapse)."""
+        self = object.__new__(cls)
+        if precisions_cholesky is None:
+            precisions_cholesky = precision_cholesky_from_covariances(covariances, covariance_type)
+        object.__setattr__(self, "covariance_type", covariance_type)
+        for name, value in (
+            ("weights", weights),
+            ("means", means),
+            ("covariances", covariances),
+            ("precisions_cholesky", precisions_cholesky),
+        ):
+            value = np.asarray(value, dtype=np.float64)
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+        return self
+
+    @classmethod
     def from_precisions(
         cls, weights, means, precisions, covariance_type: str = "full"
     ) -> MixtureParams:
@@ -196,13 +217,34 @@ def _chunks(n_samples: int, rows: int):
         yield slice(start, min(start + rows, n_samples))
 
 
-def _log_weighted_prob(X: np.ndarray, params: MixtureParams) -> np.ndarray:
-    """``log pi_k + log N(x_i | mu_k, Sigma_k)``, shape (n, K)."""
+def _log_joint(X: np.ndarray, params: MixtureParams) -> np.ndarray:
+    """:func:`log_joint` on data that is already validated."""
     with np.errstate(divide="ignore"):  # a weight of exactly 0 gives log 0 = -inf, by design
         log_weights = np.log(params.weights)
     return estimate_log_gaussian_prob(
         X, params.means, params.precisions_cholesky, params.covariance_type, log_weights
     )
+
+
+def log_joint(X, params: MixtureParams) -> np.ndarray:
+    """The log joint ``log p(x_i, z_i = k) = log pi_k + log N(x_i | mu_k, Sigma_k)``.
+
+    Its row-wise log-sum-exp is ``log p(x_i)``; subtracting that gives the log
+    responsibilities (:func:`log_responsibilities`). A weight of exactly 0 gives ``-inf``.
+
+    Parameters
+    ----------
+    X : array_like of shape (N, d)
+        The data.
+    params : MixtureParams
+        The parameters.
+
+    Returns
+    -------
+    numpy.ndarray of shape (N, K)
+    """
+    params = _check_params(params)
+    return _log_joint(check_data(X, n_features=params.n_features), params)
 
 
 def logsumexp_rows(a: np.ndarray) -> np.ndarray:
@@ -226,10 +268,10 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
 
 def _log_resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
     """The E-step on a block of samples: log responsibilities and ``log p(x_i)``."""
-    log_joint = _log_weighted_prob(X, params)
-    log_norm = logsumexp_rows(log_joint)
-    log_joint -= log_norm[:, None]
-    return log_joint, log_norm
+    joint = _log_joint(X, params)
+    log_norm = logsumexp_rows(joint)
+    joint -= log_norm[:, None]
+    return joint, log_norm
 
 
 def _resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
@@ -239,10 +281,10 @@ def _resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.nd
     maximum, ``e_ik = exp(a_ik - m_i)`` (the largest is exactly 1), ``gamma_ik = e_ik /
     sum_k e_ik`` and ``log p(x_i) = m_i + log sum_k e_ik``.
     """
-    log_joint = _log_weighted_prob(X, params)
-    top = log_joint.max(axis=1, keepdims=True)
-    log_joint -= top
-    resp = np.exp(log_joint, out=log_joint)
+    joint = _log_joint(X, params)
+    top = joint.max(axis=1, keepdims=True)
+    joint -= top
+    resp = np.exp(joint, out=joint)
     total = resp.sum(axis=1, keepdims=True)
     resp /= total
     return resp, (top + np.log(total))[:, 0]
@@ -278,6 +320,24 @@ def _log_responsibilities(X: np.ndarray, params: MixtureParams) -> tuple[np.ndar
     for part in _chunks(n_samples, rows):
         log_resp[part], log_prob[part] = _log_resp_chunk(X[part], params)
     return log_resp, log_prob
+
+
+def _score_samples(X: np.ndarray, params: MixtureParams) -> np.ndarray:
+    """``log p(x_i)`` for validated data, streamed: shape (N,), no (N, K) array."""
+    n_samples = X.shape[0]
+    out = np.empty(n_samples)
+    for part in _chunks(n_samples, _chunk_rows(n_samples, params.n_features * params.n_components)):
+        out[part] = logsumexp_rows(_log_joint(X[part], params))
+    return out
+
+
+def _predict(X: np.ndarray, params: MixtureParams) -> np.ndarray:
+    """The most probable component of each sample (validated data), streamed."""
+    n_samples = X.shape[0]
+    out = np.empty(n_samples, dtype=np.intp)
+    for part in _chunks(n_samples, _chunk_rows(n_samples, params.n_features * params.n_components)):
+        out[part] = _log_joint(X[part], params).argmax(axis=1)
+    return out
 
 
 def e_step(X, params: MixtureParams) -> tuple[np.ndarray, float]:
@@ -425,7 +485,7 @@ class _SufficientStatistics:
             if self.covariance_type == "spherical":
                 cov = cov.mean(axis=1)
             cov = cov + reg_covar
-        return MixtureParams(weights, means, cov, self.covariance_type)
+        return MixtureParams._trusted(weights, means, cov, self.covariance_type)
 
 
 # Relative size of the rounding noise in ``E[(x - s)(x - s)^T] - delta delta^T``: an
@@ -481,13 +541,27 @@ def m_step(X, resp, covariance_type: str = "full", reg_covar: float = 1e-6) -> M
     reg_covar = check_nonnegative_float(reg_covar, "reg_covar")
     X = check_data(X)
     resp = check_responsibilities(resp, X.shape[0])
-    nk = resp.sum(axis=0) + NK_EPS
+    return _m_step(X, lambda part: resp[part], resp.shape[1], covariance_type, reg_covar)
+
+
+def _m_step(X, resp_of, n_components, covariance_type, reg_covar) -> MixtureParams:
+    """:func:`m_step` on validated data, streamed: ``resp_of(rows)`` gives a block of
+    responsibilities (a slice of a stored array, or one-hot labels made block by block), so
+    no ``(N, K)`` array need exist. Two passes: the means, then the second moments about
+    them."""
+    n_samples = X.shape[0]
+    rows = _chunk_rows(n_samples, X.shape[1] * n_components)
+    nk = np.zeros(n_components)
+    first = np.zeros((n_components, X.shape[1]))
     # Means about the first sample, so that a large offset in X costs no precision.
-    means = X[0] + (resp.T @ (X - X[0])) / nk[:, None]
+    for part in _chunks(n_samples, rows):
+        block = resp_of(part)
+        nk += block.sum(axis=0)
+        first += block.T @ (X[part] - X[0])
+    means = X[0] + first / (nk + NK_EPS)[:, None]
     stats = _SufficientStatistics(means, covariance_type)
-    rows = _chunk_rows(X.shape[0], X.shape[1] * resp.shape[1])
-    for part in _chunks(X.shape[0], rows):
-        stats.add(X[part], resp[part])
+    for part in _chunks(n_samples, rows):
+        stats.add(X[part], resp_of(part))
     return stats.params(reg_covar)
 
 
@@ -561,7 +635,7 @@ def _log_joint_and_resp(X, resp, params):
     params = _check_params(params)
     X = check_data(X, n_features=params.n_features)
     resp = check_responsibilities(resp, X.shape[0], params.n_components)
-    return X, resp, _log_weighted_prob(X, params)
+    return X, resp, _log_joint(X, params)
 
 
 def _entropy_terms(resp: np.ndarray) -> np.ndarray:
@@ -590,8 +664,8 @@ def elbo(X, resp, params: MixtureParams) -> float:
     float
         The ELBO (a total over samples).
     """
-    _, resp, log_joint = _log_joint_and_resp(X, resp, params)
-    return _weighted_sum(resp, log_joint) - float(_entropy_terms(resp).sum())
+    _, resp, joint = _log_joint_and_resp(X, resp, params)
+    return _weighted_sum(resp, joint) - float(_entropy_terms(resp).sum())
 
 
 def kl_divergence(X, resp, params: MixtureParams) -> float:
@@ -605,8 +679,8 @@ def kl_divergence(X, resp, params: MixtureParams) -> float:
     float
         The KL divergence (a total over samples); ``>= 0``.
     """
-    _, resp, log_joint = _log_joint_and_resp(X, resp, params)
-    log_post = log_joint - logsumexp_rows(log_joint)[:, None]
+    _, resp, joint = _log_joint_and_resp(X, resp, params)
+    log_post = joint - logsumexp_rows(joint)[:, None]
     return float(_entropy_terms(resp).sum()) - _weighted_sum(resp, log_post)
 
 

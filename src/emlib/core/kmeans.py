@@ -1,6 +1,7 @@
 """k-means, and k-means as a special case of EM.
 
-:class:`KMeans` is Lloyd's algorithm written directly in terms of distances. The functions
+:func:`_lloyd` is Lloyd's algorithm written directly in terms of distances (the maths of
+:class:`emlib.KMeans`, which adds scikit-learn's estimator interface). The functions
 :func:`hard_e_step` and :func:`fixed_variance_em` reach the same algorithm from the other
 side: EM with equal weights and a fixed, shared spherical covariance ``sigma^2 I``, whose
 responsibilities are either made hard (``hard=True``: exactly Lloyd's algorithm) or left
@@ -85,10 +86,16 @@ def kmeans_plusplus(
             candidates = rng.choice(n_samples, size=n_local_trials, p=closest / total)
         else:  # every sample already coincides with a centre
             candidates = rng.integers(n_samples, size=n_local_trials)
-        trial = np.minimum(closest[:, None], squared_distances(X, X[candidates]))
-        best = int(trial.sum(axis=0).argmin())
-        indices[k] = candidates[best]
-        closest = trial[:, best]
+        # One candidate at a time (vectors of N, no N x n_local_trials array); each total is
+        # summed sequentially, as a column sum of that array would be.
+        best_total = np.inf
+        for candidate in candidates:
+            trial = np.minimum(closest, squared_distances(X, X[candidate : candidate + 1])[:, 0])
+            total = np.cumsum(trial)[-1]
+            if total < best_total:
+                best_total, best, best_trial = total, candidate, trial
+        indices[k] = best
+        closest = best_trial
     return X[indices].copy(), indices
 
 
@@ -104,116 +111,76 @@ def _lloyd_update(X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.
     return new
 
 
-class KMeans:
-    """k-means clustering by Lloyd's algorithm, with k-means++ initialisation.
+def _nearest(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest centre and the squared distance to it, for every sample.
 
-    Parameters
-    ----------
-    n_clusters : int, default=3
-        Number of clusters ``K``.
-    init : {"k-means++", "random"} or array_like of shape (K, d), default="k-means++"
-        How to choose the initial centres; an array gives them explicitly.
-    n_init : int, default=10
-        Number of runs from different initial centres; the run with the lowest inertia is
-        kept. Ignored (1 run) when ``init`` is an array.
-    max_iter : int, default=300
-        Maximum number of Lloyd iterations per run.
-    tol : float, default=1e-4
-        Stop when the centres move by less than ``tol`` times the mean variance of the
-        features (sum of squared moves), or when no label changes.
-    random_state : None, int or numpy.random.Generator
-        Seed for the initialisation.
-
-    Attributes
-    ----------
-    cluster_centers_ : numpy.ndarray of shape (K, d)
-    labels_ : numpy.ndarray of shape (N,)
-    inertia_ : float
-        Sum of squared distances of the samples to their centre.
-    n_iter_ : int
-        Lloyd iterations of the kept run.
+    Streamed over chunks of samples: no ``(N, K)`` array is made.
     """
+    n_samples = X.shape[0]
+    labels = np.empty(n_samples, dtype=np.intp)
+    closest = np.empty(n_samples)
+    rows = _chunk_rows(n_samples, X.shape[1] * centers.shape[0])
+    for part in _chunks(n_samples, rows):
+        diff = X[part, None, :] - centers[None]
+        dist = np.einsum("ikj,ikj->ik", diff, diff)
+        labels[part] = dist.argmin(axis=1)
+        closest[part] = dist[np.arange(dist.shape[0]), labels[part]]
+    return labels, closest
 
-    def __init__(
-        self,
-        n_clusters: int = 3,
-        *,
-        init="k-means++",
-        n_init: int = 10,
-        max_iter: int = 300,
-        tol: float = 1e-4,
-        random_state=None,
-    ) -> None:
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
 
-    def _initial_centers(self, X, rng) -> np.ndarray:
-        if isinstance(self.init, str):
-            if self.init == "k-means++":
-                return kmeans_plusplus(X, self.n_clusters, rng)[0]
-            if self.init == "random":
-                return X[rng.choice(X.shape[0], self.n_clusters, replace=False)].copy()
-            raise ValueError(
-                f"init={self.init!r} is not supported; use 'k-means++', 'random' or an array "
-                "of initial centres of shape (n_clusters, n_features)."
-            )
-        return check_means(self.init, self.n_clusters, X.shape[1], name="init")
+class KMeansRun(NamedTuple):
+    """The best run of :func:`_lloyd`."""
 
-    def fit(self, X, y=None) -> KMeans:
-        """Cluster ``X``.
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
 
-        Returns
-        -------
-        KMeans
-            The fitted estimator.
-        """
-        X = check_data(X)
-        check_positive_int(self.n_clusters, "n_clusters")
-        n_init = check_positive_int(self.n_init, "n_init")
-        max_iter = check_positive_int(self.max_iter, "max_iter")
-        tol = check_nonnegative_float(self.tol, "tol")
-        check_n_samples(X.shape[0], self.n_clusters)
-        rng = check_random_state(self.random_state)
-        if not isinstance(self.init, str):
-            n_init = 1
-        threshold = tol * float(np.var(X, axis=0).mean())
-        best = None
-        for _ in range(n_init):
-            centers = self._initial_centers(X, rng)
-            labels = np.full(X.shape[0], -1)
-            for n_iter in range(1, max_iter + 1):  # noqa: B007 (read after the loop)
-                new_labels = squared_distances(X, centers).argmin(axis=1)
-                if np.array_equal(new_labels, labels):
-                    break
-                labels = new_labels
-                new_centers = _lloyd_update(X, labels, centers)
-                shift = float(((new_centers - centers) ** 2).sum())
-                centers = new_centers
-                if shift <= threshold:
-                    break
-            distances = squared_distances(X, centers)
-            labels = distances.argmin(axis=1)
-            inertia = float(distances[np.arange(X.shape[0]), labels].sum())
-            if best is None or inertia < best[0]:
-                best = (inertia, centers, labels, n_iter)
-        self.inertia_, self.cluster_centers_, self.labels_, self.n_iter_ = best
-        self.n_features_in_ = X.shape[1]
-        return self
 
-    def predict(self, X) -> np.ndarray:
-        """Index of the nearest centre for each sample."""
-        if not hasattr(self, "cluster_centers_"):
-            raise ValueError("This KMeans is not fitted yet; call fit(X) first.")
-        X = check_data(X, n_features=self.n_features_in_)
-        return squared_distances(X, self.cluster_centers_).argmin(axis=1)
+def _lloyd(
+    X: np.ndarray,
+    n_clusters: int,
+    init,
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    rng: np.random.Generator,
+) -> KMeansRun:
+    """Lloyd's algorithm on validated data; the run with the lowest inertia of ``n_init``.
 
-    def fit_predict(self, X, y=None) -> np.ndarray:
-        """Fit and return the labels of ``X``."""
-        return self.fit(X).labels_
+    ``init`` is ``"k-means++"``, ``"random"`` or a validated ``(K, d)`` array of centres
+    (then one run). A run stops when no label changes, or when the centres move by less
+    than ``tol`` times the mean variance of the features (sum of squared moves). An empty
+    cluster keeps its centre.
+    """
+    if not isinstance(init, str):
+        n_init = 1
+    threshold = tol * float(np.var(X, axis=0).mean())
+    best = None
+    for _ in range(n_init):
+        if isinstance(init, str) and init == "k-means++":
+            centers = kmeans_plusplus(X, n_clusters, rng)[0]
+        elif isinstance(init, str):  # random
+            centers = X[rng.choice(X.shape[0], n_clusters, replace=False)].copy()
+        else:
+            centers = np.array(init, dtype=np.float64)
+        labels = np.full(X.shape[0], -1)
+        n_iter = 0
+        for n_iter in range(1, max_iter + 1):  # noqa: B007 (read after the loop)
+            new_labels = _nearest(X, centers)[0]
+            if np.array_equal(new_labels, labels):
+                break
+            labels = new_labels
+            new_centers = _lloyd_update(X, labels, centers)
+            shift = float(((new_centers - centers) ** 2).sum())
+            centers = new_centers
+            if shift <= threshold:
+                break
+        labels, closest = _nearest(X, centers)
+        inertia = float(closest.sum())
+        if best is None or inertia < best.inertia:
+            best = KMeansRun(centers, labels, inertia, n_iter)
+    return best
 
 
 def _fixed_variance_params(means: np.ndarray, variance: float) -> MixtureParams:

@@ -1,4 +1,4 @@
-"""Interactive labs for the course, live in Jupyter and Colab, recorded on the website.
+"""Interactive labs for the course, live in Jupyter and Colab, and live on the website.
 
 Each lab is one call that a chapter puts as the last line of a cell::
 
@@ -7,9 +7,28 @@ Each lab is one call that a chapter puts as the last line of a cell::
 
 In Jupyter, JupyterLab, VS Code or Colab this returns a live widget (core ipywidgets only;
 works on ipywidgets 7.7.1 and 8.x). When the book is built with the environment variable
-``EMLIB_LAB_MODE=static``, the same call returns a :class:`StaticLab`: an offline player of
-precomputed frames (play, pause, step, slider) with alt text, a caption per frame and a
-note that the lab is live in Colab. ``mode="live"`` or ``mode="static"`` forces either.
+``EMLIB_LAB_MODE=static``, the same call returns a :class:`WebLab`: the lab's starting point
+computed by emlib (data, parameters, seeds, options) as JSON, and a still image of its first
+state with alt text and a note. On the website, ``site/labs/main.js`` turns it into the live
+lab, which runs in the reader's browser (offline, on a phone too) with ``site/labs/emmath.js``,
+the browser's copy of emlib's EM maths, held to emlib to 1e-10 by ``tests/test_js_parity.py``.
+``mode="live"`` or ``mode="static"`` forces either.
+
+The website labs' contract, for readers, tests and other pages:
+
+* the lab's root element carries ``data-emlib-lab="<name>"`` (a key of :data:`LABS`); once
+  mounted it has ``data-emlib-ready="true"`` and ``element.emlibLab``;
+* ``element.emlibLab.state()`` returns plain JSON with at least ``lab``; labs that show a
+  mixture give ``params`` = ``{weights, means, covariances, covariance_type}`` in emlib's
+  shapes (``emlib.MixtureParams(**state["params"])`` rebuilds it); labs with data give ``X``
+  and ``reg_covar``; EM labs ``iteration`` and ``log_likelihood`` (the total ``log p(X)``);
+  point labs ``point`` ``[x, y]`` and ``responsibilities`` (K numbers);
+* everything draggable carries ``data-emlib-handle`` (e.g. ``"point"``, ``"mean-0"``), is a
+  Pointer Events target (mouse, pen, touch; dragging does not scroll the page) and moves with
+  the arrow keys when focused (Shift: larger steps);
+* buttons are ``<button>`` elements named by their visible text ("E-step", "M-step", "Step",
+  "Run", "Pause", "Reset", "Sample", ...); each lab has one ARIA live region that says what
+  changed in words.
 
 ==========================  ========================================================
 call                        what the reader does
@@ -25,6 +44,8 @@ call                        what the reader does
 :func:`convergence`         follows log p(X), the ELBO and the KL gap per half-step
 :func:`break_it`            makes a component collapse, then repairs it with reg_covar
 :func:`choosing_k`          reads BIC and AIC against K beside the fits
+:func:`two_coins`           picks a start (theta_A, theta_B) on the log-likelihood map of
+                            the two-coins data (chapter 9); steps or runs EM along it
 ==========================  ========================================================
 
 Every lab keeps its logic in a state class (e.g. :class:`EMStepperState`) and its drawing
@@ -40,10 +61,12 @@ from ._convergence import ConvergenceState, convergence, draw_convergence
 from ._em import DATASETS, EMRun, HalfStep, load_dataset
 from ._em_lab import EMLabState, draw_em_lab, em_lab
 from ._em_stepper import EMStepperState, draw_em_stepper, em_stepper
-from ._framework import MAX_STATIC_BYTES, MODE_ENV, StaticLab, count_frames, resolve_mode
+from ._framework import MODE_ENV, resolve_mode, web_lab
 from ._kmeans_vs_gmm import KMeansVsGMMState, draw_kmeans_vs_gmm, kmeans_vs_gmm
 from ._responsibilities import ResponsibilitiesState, draw_responsibilities, responsibilities
 from ._sampling import SamplingState, draw_sampling, sampling
+from ._two_coins import TwoCoinsState, draw_two_coins, two_coins
+from ._web import MAX_WEB_BYTES, WebLab
 
 #: The labs, in course order: public name -> the function that makes it.
 LABS = {
@@ -56,12 +79,13 @@ LABS = {
     "convergence": convergence,
     "break_it": break_it,
     "choosing_k": choosing_k,
+    "two_coins": two_coins,
 }
 
 __all__ = [
     "DATASETS",
     "LABS",
-    "MAX_STATIC_BYTES",
+    "MAX_WEB_BYTES",
     "MODE_ENV",
     "BorderPointState",
     "BreakItState",
@@ -74,12 +98,12 @@ __all__ = [
     "KMeansVsGMMState",
     "ResponsibilitiesState",
     "SamplingState",
-    "StaticLab",
+    "TwoCoinsState",
+    "WebLab",
     "border_point",
     "break_it",
     "choosing_k",
     "convergence",
-    "count_frames",
     "draw_border_point",
     "draw_break_it",
     "draw_choosing_k",
@@ -89,6 +113,7 @@ __all__ = [
     "draw_kmeans_vs_gmm",
     "draw_responsibilities",
     "draw_sampling",
+    "draw_two_coins",
     "em_lab",
     "em_stepper",
     "kmeans_vs_gmm",
@@ -96,4 +121,6 @@ __all__ = [
     "resolve_mode",
     "responsibilities",
     "sampling",
+    "two_coins",
+    "web_lab",
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import GaussianMixture, KMeans, MixtureParams, sample_mixture, squared_distances
+from .. import GaussianMixture, KMeans, MixtureParams, e_step, sample_mixture, squared_distances
 from ..plotting import blend_colors, component_colors, covariance_ellipse, style_axes
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
-from ._panels import N_STD, bar_panel, data_limits, set_bars
+from ._framework import LabView, draw_state, resolve_mode, web_lab
+from ._panels import N_STD, bar_panel, data_limits, params_json, set_bars
 
 #: The two clusters: a broad one on the left and a tight one on the right, so that the
 #: GMM's border (where gamma = 0.5) is not k-means' border (halfway between the centres).
@@ -66,6 +66,14 @@ class BorderPointState:
     @property
     def gmm_covariances(self) -> np.ndarray:
         return self.gmm.params_.full_covariances()[self._gm_order]
+
+    @property
+    def gmm_params(self) -> MixtureParams:
+        """The fitted GMM's parameters with component 1 on the left (as the bars show them)."""
+        p = self.gmm.params_
+        order = self._gm_order
+        covariances = p.covariances if p.covariance_type == "tied" else p.covariances[order]
+        return MixtureParams(p.weights[order], p.means[order], covariances, p.covariance_type)
 
     def move_to(self, x: float, y: float) -> None:
         """Put the point at ``(x, y)``.
@@ -194,6 +202,30 @@ class BorderPointView(LabView):
         self.title.set_text(f"point at ({state.point[0]:.2f}, {state.point[1]:.2f})")
 
 
+def web_config(state: BorderPointState) -> dict:
+    """What the website's live lab needs (plain JSON): the data, the fitted GMM (component 1
+    on the left), the k-means centres, the starting point and a view wide enough to reach the
+    GMM's second border far to the right of the tight cluster and the empty space above and
+    below both clusters."""
+    (x0, x1), (y0, y1) = data_limits(state.X, 0.05)
+    gmm = state.gmm_params
+    # The GMM's border gamma = 0.5 is a closed curve around the tight cluster; show all of it.
+    gx = np.linspace(x0, x1 + 3 * (x1 - x0), 2000)
+    g = e_step(np.column_stack([gx, np.full_like(gx, state.point[1])]), gmm)[0][:, 0]
+    crossings = gx[1:][np.diff(np.sign(g - 0.5)) != 0]
+    right = max(x1, float(crossings.max()) + 0.25 * (x1 - x0) / 2 if crossings.size else x1)
+    pad = 0.15 * (y1 - y0)
+    return {
+        "X": state.X.tolist(),
+        "reg_covar": float(state.gmm.reg_covar),
+        "params": params_json(gmm),
+        "kmeans_centers": state.centers.tolist(),
+        "point": state.point.tolist(),
+        "xlim": [x0, right],
+        "ylim": [y0 - pad, y1 + pad],
+    }
+
+
 def draw_border_point(state: BorderPointState):
     """The border-point figure for ``state``."""
     return draw_state(BorderPointView, state)
@@ -223,15 +255,13 @@ def border_point(point=(0.0, 0.0), *, seed: int = 0, mode: str | None = None):
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = BorderPointState(point, seed=seed)
     title = "Border point: hard versus soft membership"
     (x0, x1), (y0, y1) = data_limits(state.X, 0.05)
     if resolve_mode(mode) == "static":
-        path = np.linspace(max(x0, -4.5), min(x1, 3.5), 11)
-        actions = [(lambda s, x=x: s.move_to(x, 0.0), lambda s: s.describe()) for x in path]
-        return static_lab(BorderPointView, record_frames(state, actions), title=title, alt=_ALT)
+        return web_lab(BorderPointView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, slider
 
     controls = {

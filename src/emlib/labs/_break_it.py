@@ -13,8 +13,9 @@ from ._em import (
     initial_means,
     initial_params,
     load_dataset,
+    web_starts,
 )
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import CurvePanel, MixturePanel, data_key
 
 REG_CHOICES = (0.0, 1e-6, 1e-3, 1e-2, 1e-1)
@@ -259,6 +260,34 @@ class BreakItView(LabView):
         self.alarm.set_text("collapsed:\nlog p(X) -> +infinity" if state.collapsed else "")
 
 
+#: The stops of the website's reg_covar slider: exactly 0, then 1e-12 to 1e-1 in steps of
+#: 1, 3, 10, ... (a log scale).
+WEB_REG_STOPS = (
+    0.0,
+    *(float(f"{m}e{e}") for e in range(-12, 0) for m in (1, 3) if not (e == -1 and m == 3)),
+)
+
+
+def web_config(state: BreakItState) -> dict:
+    """What the website's break-it lab starts from (plain JSON, from emlib): the small data
+    set, K, reg_covar, the covariance type, the seed, the starting rows of ``X`` for seeds
+    ``0 .. 19`` and ``K = 1 .. 8`` (K random data points, as :func:`initial_means` draws
+    them), and the stops of the log-scaled reg_covar slider (with an exact 0)."""
+    stops = sorted(set(WEB_REG_STOPS) | {state.reg_covar})
+    return {
+        "X": state.X.tolist(),
+        "feature_names": list(state.dataset.feature_names),
+        "dataset_name": state.dataset.name,
+        "n_components": state.n_components,
+        "reg_covar": state.reg_covar,
+        "reg_stops": stops,
+        "covariance_type": state.covariance_type,
+        "seed": state.seed,
+        "starts": web_starts(state.X, 8)["random"],
+        "max_iter": 50,
+    }
+
+
 def draw_break_it(state: BreakItState):
     """The break-it figure for ``state``."""
     return draw_state(BreakItView, state)
@@ -294,29 +323,12 @@ def break_it(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = BreakItState(data, n_components=n_components, reg_covar=reg_covar, seed=seed)
     title = "Break it: collapse and regularisation"
     if resolve_mode(mode) == "static":
-        probe = BreakItState(data, n_components=n_components, reg_covar=reg_covar, seed=seed)
-        probe.run_until_collapse(60)
-        last = probe.iteration
-        marks = sorted(set(np.linspace(0, last, 8).round().astype(int).tolist()) | {last})
-        actions, done = [], 0
-        for target in marks:
-            actions.append(
-                (lambda s, n=target - done: [s.step() for _ in range(n)], lambda s: s.describe())
-            )
-            done = target
-        if probe.collapsed:
-            actions.append((BreakItState.step, lambda s: s.describe()))
-        actions.append(
-            (lambda s: s.set_reg_covar(1e-2), lambda s: "reg_covar raised to 0.01. " + s.describe())
-        )
-        for n in (1, 2, 5, 10):
-            actions.append((lambda s, n=n: [s.step() for _ in range(n)], lambda s: s.describe()))
-        return static_lab(BreakItView, record_frames(state, actions), title=title, alt=_ALT)
+        return web_lab(BreakItView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, dropdown, int_text, slider
 
     reg_options = [("0 (none)", 0.0)] + [(f"{r:g}", r) for r in REG_CHOICES[1:]]

@@ -8,9 +8,9 @@ import numpy as np
 
 from .. import ConvergenceWarning, select_n_components
 from ..plotting import MAX_COMPONENTS, blend_colors, style_axes
-from ._em import COVARIANCE_TYPES, DATASETS, check_covariance_type, load_dataset
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
-from ._panels import MixturePanel, data_key
+from ._em import COVARIANCE_TYPES, DATASETS, check_covariance_type, load_dataset, web_datasets
+from ._framework import LabView, draw_state, resolve_mode, web_lab
+from ._panels import MixturePanel, data_key, params_json
 
 
 class ChoosingKState:
@@ -65,16 +65,21 @@ class ChoosingKState:
 
     def fit(self) -> None:
         """Fit every K (called by every ``set_...``); selects the best K by BIC."""
+        self.result = self.selection(self.X, self.covariance_type)
+        self.selected = self.result.best_bic
+
+    def selection(self, X: np.ndarray, covariance_type: str):
+        """:func:`emlib.select_n_components` for ``K = 1 .. k_max`` on ``X`` with this lab's
+        seed and restarts."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.result = select_n_components(
-                self.X,
+            return select_n_components(
+                X,
                 range(1, self.k_max + 1),
-                covariance_type=self.covariance_type,
+                covariance_type=covariance_type,
                 n_init=self.n_init,
                 random_state=self.seed,
             )
-        self.selected = self.result.best_bic
 
     def select(self, k: int) -> None:
         """Show the fit with ``K = k``."""
@@ -176,6 +181,43 @@ class ChoosingKView(LabView):
         self.marker.set_xdata([state.selected, state.selected])
 
 
+def web_config(state: ChoosingKState) -> dict:
+    """What the website's choosing-K lab shows (plain JSON, from emlib): for every data set
+    and covariance type, the mixtures that :func:`emlib.select_n_components` fits for
+    ``K = 1 .. k_max`` (this lab's seed and restarts) with emlib's BIC and AIC. The browser
+    recomputes BIC and AIC from these parameters with emmath (the same numbers)."""
+    custom = state.dataset if state.data_name == "custom" else None
+    datasets = web_datasets(
+        state.data_name, custom, n_samples=state.n_samples, data_seed=state.data_seed
+    )
+    fits = {}
+    for d in datasets:
+        X = np.asarray(d["X"])
+        fits[d["name"]] = {}
+        for covariance_type in COVARIANCE_TYPES:
+            same = d["name"] == state.data_name and covariance_type == state.covariance_type
+            r = state.result if same else state.selection(X, covariance_type)
+            fits[d["name"]][covariance_type] = {
+                "params": [params_json(m.params_) for m in r.models],
+                "bic": r.bic.tolist(),
+                "aic": r.aic.tolist(),
+                "best_bic": int(r.best_bic),
+                "best_aic": int(r.best_aic),
+            }
+    return {
+        "datasets": datasets,
+        "fits": fits,
+        "dataset": state.data_name,
+        "covariance_type": state.covariance_type,
+        "covariance_types": list(COVARIANCE_TYPES),
+        "k_max": state.k_max,
+        "selected": state.selected,
+        "seed": state.seed,
+        "n_init": state.n_init,
+        "reg_covar": float(state.model.reg_covar),
+    }
+
+
 def draw_choosing_k(state: ChoosingKState):
     """The choosing-K figure for ``state``."""
     return draw_state(ChoosingKView, state)
@@ -208,17 +250,12 @@ def choosing_k(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = ChoosingKState(data, k_max=k_max, covariance_type=covariance_type, seed=seed)
     title = "Choosing K with BIC and AIC"
     if resolve_mode(mode) == "static":
-        actions = [
-            (lambda s, k=k: s.select(k), lambda s: s.describe()) for k in range(1, state.k_max + 1)
-        ]
-        return static_lab(
-            ChoosingKView, record_frames(state, actions), title=title, alt=_ALT, fps=1.0
-        )
+        return web_lab(ChoosingKView, state, title=title, alt=_ALT)
     from ._live import LabWidget, dropdown, int_text, slider
 
     controls = {

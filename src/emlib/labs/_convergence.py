@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..plotting import blend_colors
-from ._em import EMRun, check_n_components, initial_means, initial_params, load_dataset
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
-from ._panels import CurvePanel, MixturePanel, data_key
+from ._em import (
+    EMRun,
+    check_n_components,
+    initial_means,
+    initial_params,
+    load_dataset,
+    web_starts,
+)
+from ._framework import LabView, draw_state, resolve_mode, web_lab
+from ._panels import CurvePanel, MixturePanel, data_key, params_json
 
 _KIND = {"init": "start", "E": "E-step", "M": "M-step"}
 
@@ -45,6 +52,7 @@ class ConvergenceState:
         self.dataset = load_dataset(data, n_samples=n_samples, random_state=data_seed)
         self.X = np.asarray(self.dataset.X)
         k = check_n_components(n_components, len(self.X))
+        self.seed, self.covariance_type = int(seed), covariance_type
         start = initial_params(self.X, initial_means(self.X, k, "random", seed), covariance_type)
         self.run = EMRun(self.X, start, track_elbo=True)
 
@@ -155,6 +163,26 @@ class ConvergenceView(LabView):
         self.note.set_text(f"log p(X) = {ll[-1]:.2f}")
 
 
+def web_config(state: ConvergenceState) -> dict:
+    """What the website's convergence lab starts from (plain JSON, from emlib): the data, the
+    starting parameters of the notebook cell, ``reg_covar``, and the starting rows of ``X``
+    for seeds ``0 .. 19`` (K random data points, as :func:`initial_means` draws them), so
+    that "Restart" gives other starts."""
+    run = state.run
+    k = run.start.n_components
+    return {
+        "X": state.X.tolist(),
+        "feature_names": list(state.dataset.feature_names),
+        "dataset_name": state.dataset.name,
+        "start": params_json(run.start),
+        "n_components": k,
+        "covariance_type": run.covariance_type,
+        "seed": state.seed,
+        "starts": web_starts(state.X, k)["random"][str(k)],
+        "reg_covar": run.reg_covar,
+    }
+
+
 def draw_convergence(state: ConvergenceState):
     """The convergence figure for ``state``."""
     return draw_state(ConvergenceView, state)
@@ -183,16 +211,12 @@ def convergence(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = ConvergenceState(data, n_components=n_components, seed=seed)
     title = "Convergence: log-likelihood, ELBO and KL gap"
     if resolve_mode(mode) == "static":
-        actions = [(None, lambda s: s.describe())]
-        for _ in range(6):
-            actions.append((ConvergenceState.e_step, lambda s: s.describe()))
-            actions.append((ConvergenceState.m_step, lambda s: s.describe()))
-        return static_lab(ConvergenceView, record_frames(state, actions), title=title, alt=_ALT)
+        return web_lab(ConvergenceView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button
 
     controls = {

@@ -108,8 +108,11 @@ def check_covariance_type(covariance_type: str) -> str:
     return covariance_type
 
 
-def initial_means(X: np.ndarray, n_components: int, init: str = "random", seed: int = 0):
-    """Starting means: ``K`` distinct random samples, or k-means++ (:func:`emlib.kmeans_plusplus`).
+def initial_indices(
+    X: np.ndarray, n_components: int, init: str = "random", seed: int = 0
+) -> np.ndarray:
+    """The rows of ``X`` that :func:`initial_means` starts from: ``K`` distinct random
+    samples, or the k-means++ choice (:func:`emlib.kmeans_plusplus`), both from ``seed``.
 
     Raises
     ------
@@ -118,10 +121,73 @@ def initial_means(X: np.ndarray, n_components: int, init: str = "random", seed: 
     """
     rng = np.random.default_rng(seed)
     if init == "random":
-        return X[rng.choice(X.shape[0], size=n_components, replace=False)].copy()
+        return rng.choice(X.shape[0], size=n_components, replace=False)
     if init == "k-means++":
-        return kmeans_plusplus(X, n_components, rng)[0]
+        return kmeans_plusplus(X, n_components, rng)[1]
     raise ValueError(f"init must be 'random' or 'k-means++' to draw means; got {init!r}.")
+
+
+def initial_means(X: np.ndarray, n_components: int, init: str = "random", seed: int = 0):
+    """Starting means: ``K`` distinct random samples, or k-means++ (:func:`emlib.kmeans_plusplus`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``init`` (``"manual"`` means are given, not drawn).
+    """
+    return X[initial_indices(X, n_components, init, seed)].copy()
+
+
+#: Seeds whose starting means the website labs carry (the browser cannot run numpy's
+#: generator, so emlib draws the starts at build time): seeds ``0 .. WEB_SEEDS - 1``.
+WEB_SEEDS = 20
+
+
+def web_starts(
+    X: np.ndarray, k_max: int, inits=("random",), seeds: int = WEB_SEEDS
+) -> dict[str, dict[str, list[list[int]]]]:
+    """Starting rows of ``X`` for the website: ``table[init][str(K)][seed]`` is the list of
+    the ``K`` row indices that :func:`initial_means` picks for ``K = 1 .. k_max`` (at most
+    ``N``) and ``seed = 0 .. seeds - 1``."""
+    top = min(int(k_max), X.shape[0])
+    return {
+        init: {
+            str(k): [initial_indices(X, k, init, seed).tolist() for seed in range(seeds)]
+            for k in range(1, top + 1)
+        }
+        for init in inits
+    }
+
+
+def web_dataset(dataset: Dataset, name: str, label: str, *, with_labels: bool = False) -> dict:
+    """A data set as plain JSON for a website lab: name, label, ``X`` (N x 2), the feature
+    names and (``with_labels``) the true component of each sample when it is known."""
+    out = {
+        "name": name,
+        "label": label,
+        "X": np.asarray(dataset.X).tolist(),
+        "feature_names": list(dataset.feature_names),
+    }
+    if with_labels:
+        out["z"] = None if dataset.z is None else np.asarray(dataset.z).tolist()
+    return out
+
+
+def web_datasets(
+    current: str, custom: Dataset | None, *, n_samples: int, data_seed: int, **kwargs
+) -> list[dict]:
+    """The data sets of :data:`DATASETS` (and ``custom``, the reader's own data, when the
+    lab was called with it) for a website lab, made by :func:`load_dataset` with the lab's
+    ``n_samples`` and ``data_seed``."""
+    out = [
+        web_dataset(
+            load_dataset(name, n_samples=n_samples, random_state=data_seed), name, label, **kwargs
+        )
+        for name, label in DATASETS.items()
+    ]
+    if custom is not None or current == "custom":
+        out.append(web_dataset(custom, "custom", "your data", **kwargs))
+    return out
 
 
 def initial_params(X: np.ndarray, means, covariance_type: str = "full") -> MixtureParams:

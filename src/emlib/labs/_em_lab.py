@@ -15,8 +15,10 @@ from ._em import (
     initial_means,
     initial_params,
     load_dataset,
+    web_datasets,
+    web_starts,
 )
-from ._framework import LabView, draw_state, record_frames, resolve_mode, snapshot, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import CurvePanel, MixturePanel, data_key, data_limits
 
 
@@ -276,23 +278,86 @@ _ALT = (
 )
 
 
-def _lab_frames(state: EMLabState, max_frames: int = 12):
-    probe = snapshot(state)
-    probe.run_to_convergence()
-    last = probe.iteration
-    schedule = sorted({0, 1, 2, 3, 5, 8, 12, 18, 27, 40, 60, 90, 135} & set(range(last)) | {last})
-    schedule = schedule[: max_frames - 1] + ([last] if schedule[-1] != last else [])
-    schedule = sorted(set(schedule))
-    actions, done = [], 0
-    for target in schedule:
+#: Tolerances the website's EM lab offers (on the change of log p(X) / N per iteration).
+WEB_TOLS = (1e-3, 1e-4, 1e-5, 1e-6)
 
-        def advance(s, count=target - done):
-            for _ in range(count):
-                s.step()
+#: Chapter 5's experiments, as presets of the website's EM lab. Checked with emlib: from seed
+#: 0 on the elongated data EM stops at log p(X) = -1211.2 after 12 iterations with tol 1e-3,
+#: and with tol 1e-6 crawls on to -1034.9 (62 iterations); from seed 4 on the blobs it stops
+#: at -1155.9, a genuine local maximum, however small tol is.
+WEB_EXPERIMENTS = (
+    {
+        "label": "A start that stalls, then escapes (elongated, seed 0)",
+        "dataset": "elongated",
+        "n_components": 3,
+        "covariance_type": "full",
+        "init": "random",
+        "seed": 0,
+        "tol": 1e-3,
+        "note": (
+            "Press Run: EM stops on a flat stretch at about log p(X) = -1211 and calls it "
+            "converged (tol 1e-3). Now set tol to 1e-6 and press Run again: EM was only "
+            "crawling; it escapes and climbs to about -1035."
+        ),
+    },
+    {
+        "label": "A genuine local maximum (blobs, seed 4)",
+        "dataset": "blobs",
+        "n_components": 3,
+        "covariance_type": "full",
+        "init": "random",
+        "seed": 4,
+        "tol": 1e-6,
+        "note": (
+            "Press Run: EM ends at about log p(X) = -1156, although the best fit of these "
+            "blobs reaches -1070. More iterations do not help; press Restart for a new "
+            "start and compare the final log-likelihoods."
+        ),
+    },
+    {
+        "label": "Spherical versus full (elongated, k-means++ seed 0)",
+        "dataset": "elongated",
+        "n_components": 3,
+        "covariance_type": "spherical",
+        "init": "k-means++",
+        "seed": 0,
+        "tol": 1e-3,
+        "note": (
+            "Press Run with spherical covariances, then switch the covariance type to full "
+            "and Run again: the previous run's curve stays on the plot (dashed) to compare."
+        ),
+    },
+)
 
-        actions.append((advance, lambda s: s.describe()))
-        done = target
-    return record_frames(state, actions)
+
+def web_config(state: EMLabState) -> dict:
+    """What the website's EM lab starts from (plain JSON, all from emlib): the four data
+    sets (and the reader's own), the starting rows of ``X`` for seeds ``0 .. 19`` and
+    ``K = 1 .. 8`` (random and k-means++, as :func:`initial_means` draws them), the
+    current choices, ``reg_covar``, ``max_iter``, ``tol`` and chapter 5's experiments."""
+    custom = state.dataset if state.data_name == "custom" else None
+    datasets = web_datasets(
+        state.data_name, custom, n_samples=state.n_samples, data_seed=state.data_seed
+    )
+    return {
+        "datasets": datasets,
+        "starts": {
+            d["name"]: web_starts(np.asarray(d["X"]), 8, ("random", "k-means++")) for d in datasets
+        },
+        "dataset": state.data_name,
+        "n_components": state.n_components,
+        "covariance_type": state.covariance_type,
+        "covariance_types": list(COVARIANCE_TYPES),
+        "init": state.init,
+        "inits": dict(INITS),
+        "seed": state.seed,
+        "manual_means": state.manual_means.tolist() if state.init == "manual" else None,
+        "reg_covar": state.reg_covar,
+        "max_iter": state.max_iter,
+        "tol": state.tol,
+        "tols": sorted(set(WEB_TOLS) | {state.tol}, reverse=True),
+        "experiments": list(WEB_EXPERIMENTS),
+    }
 
 
 def em_lab(
@@ -319,7 +384,7 @@ def em_lab(
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = EMLabState(
         data,
@@ -332,7 +397,7 @@ def em_lab(
     )
     title = "EM lab"
     if resolve_mode(mode) == "static":
-        return static_lab(EMLabView, _lab_frames(state), title=title, alt=_ALT)
+        return web_lab(EMLabView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, dropdown, int_text, slider
 
     (x0, x1), (y0, y1) = data_limits(state.X, 0.12)

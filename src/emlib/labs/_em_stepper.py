@@ -13,10 +13,24 @@ from ._em import (
     initial_params,
     load_dataset,
 )
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
-from ._panels import CurvePanel, MixturePanel, data_key
+from ._framework import LabView, draw_state, resolve_mode, web_lab
+from ._panels import CurvePanel, MixturePanel, data_key, data_limits, params_json
 
 _PHASE = {"init": "start (no E-step yet)", "E": "after the E-step", "M": "after the M-step"}
+
+#: The views of the stepper: ``"em"`` (chapter 2, both half-steps) and ``"m_step"``
+#: (chapter 4: what the M-step recomputes, before and after).
+FOCUSES = ("em", "m_step")
+
+
+def check_focus(focus: str) -> str:
+    """``focus`` if it names a view of the stepper, else a ValueError saying which do."""
+    if focus not in FOCUSES:
+        raise ValueError(
+            f"focus must be one of {FOCUSES}; got {focus!r}. Use 'em' for the E/M stepper, "
+            "'m_step' for the view of what the M-step recomputes."
+        )
+    return focus
 
 
 class EMStepperState:
@@ -39,6 +53,9 @@ class EMStepperState:
     reg_covar : float, default 1e-6
     n_samples, data_seed : int
         Size and seed of a generated data set.
+    focus : {"em", "m_step"}, default "em"
+        Which view the lab shows: both half-steps (chapter 2) or, on the website, what the
+        M-step recomputes (chapter 4). The state behaves the same either way.
 
     Attributes
     ----------
@@ -60,7 +77,9 @@ class EMStepperState:
         reg_covar: float = 1e-6,
         n_samples: int = 300,
         data_seed: int = 0,
+        focus: str = "em",
     ) -> None:
+        self.focus = check_focus(focus)
         self.dataset = load_dataset(data, n_samples=n_samples, random_state=data_seed)
         self.X = np.asarray(self.dataset.X)
         k = check_n_components(n_components, len(self.X))
@@ -170,6 +189,22 @@ class EMStepperView(LabView):
         self.note.set_text(f"log p(X) = {run.log_likelihood:.2f}")
 
 
+def web_config(state: EMStepperState) -> dict:
+    """What the website's live lab needs (plain JSON): the data, the starting parameters
+    (the same seed and start as the notebook's cell), ``reg_covar`` and the view."""
+    (x0, x1), (y0, y1) = data_limits(state.X)
+    return {
+        "X": state.X.tolist(),
+        "start": params_json(state.run.start),
+        "reg_covar": state.run.reg_covar,
+        "dataset": state.dataset.name,
+        "feature_names": list(state.dataset.feature_names),
+        "focus": state.focus,
+        "xlim": [x0, x1],
+        "ylim": [y0, y1],
+    }
+
+
 def draw_em_stepper(state: EMStepperState):
     """The stepper's figure for ``state`` (a :class:`matplotlib.figure.Figure`)."""
     return draw_state(EMStepperView, state)
@@ -183,14 +218,6 @@ _ALT = (
 )
 
 
-def _stepper_frames(state: EMStepperState, n_iter: int):
-    actions = [(None, lambda s: "Start: " + s.describe())]
-    for _ in range(n_iter):
-        actions.append((EMStepperState.e_step, lambda s: s.describe() + " Points recoloured."))
-        actions.append((EMStepperState.m_step, lambda s: s.describe() + " Ellipses moved."))
-    return record_frames(state, actions)
-
-
 def em_stepper(
     data="overlapping",
     *,
@@ -201,7 +228,7 @@ def em_stepper(
     means_init=None,
     reg_covar: float = 1e-6,
     mode: str | None = None,
-    static_iterations: int = 6,
+    focus: str = "em",
 ):
     """The E/M stepper lab: buttons for E-step, M-step, one iteration, and reset.
 
@@ -211,12 +238,14 @@ def em_stepper(
         See :class:`EMStepperState`.
     mode : {"live", "static", "auto"} or None
         See :func:`emlib.labs.resolve_mode` (``None``: the ``EMLIB_LAB_MODE`` variable).
-    static_iterations : int, default 6
-        Iterations recorded for the static player (two frames each).
+    focus : {"em", "m_step"}, default "em"
+        ``"m_step"`` (chapter 4): on the website, the view of what the M-step recomputes
+        (``N_k``, the weighted means and covariances, the ellipses before and after); in
+        Jupyter and Colab the same buttons, titled for the M-step.
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
         A live widget (with ``.state`` and ``.controls``), or the website's player.
     """
     state = EMStepperState(
@@ -227,12 +256,11 @@ def em_stepper(
         seed=seed,
         means_init=means_init,
         reg_covar=reg_covar,
+        focus=focus,
     )
-    title = "E/M stepper"
+    title = "E/M stepper" if state.focus == "em" else "E/M stepper: what the M-step recomputes"
     if resolve_mode(mode) == "static":
-        return static_lab(
-            EMStepperView, _stepper_frames(state, static_iterations), title=title, alt=_ALT
-        )
+        return web_lab(EMStepperView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button
 
     controls = {
@@ -243,8 +271,9 @@ def em_stepper(
     }
 
     def sync(lab) -> None:
-        lab.controls["m_step"].disabled = lab.state.phase != "E"
-        lab.controls["e_step"].disabled = lab.state.phase == "E"
+        # The M-step needs responsibilities; both buttons may be pressed twice in a row
+        # (chapter 2 asks what a second M-step changes).
+        lab.controls["m_step"].disabled = lab.state.resp is None
 
     lab = LabWidget(
         state,

@@ -15,8 +15,10 @@ from ._em import (
     check_covariance_type,
     check_n_components,
     load_dataset,
+    web_datasets,
+    web_starts,
 )
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import MixturePanel, data_key, data_limits
 
 
@@ -225,6 +227,36 @@ class KMeansVsGMMView(LabView):
         self.regions[1].set_data(self._region(gm_grid))
 
 
+def web_config(state: KMeansVsGMMState) -> dict:
+    """What the website's k-means versus GMM lab starts from (plain JSON, from emlib).
+
+    The browser steps both methods together from the same start: the k-means++ centres that
+    emlib draws for seeds ``0 .. 19`` and ``K = 1 .. 8`` (rows of ``X``) are k-means'
+    starting centres and the GMM's starting means (equal weights, every covariance the
+    spread of the data, as the EM lab starts).
+    """
+    custom = state.dataset if state.data_name == "custom" else None
+    datasets = web_datasets(
+        state.data_name,
+        custom,
+        n_samples=state.n_samples,
+        data_seed=state.data_seed,
+        with_labels=True,
+    )
+    return {
+        "datasets": datasets,
+        "starts": {d["name"]: web_starts(np.asarray(d["X"]), 8, ("k-means++",)) for d in datasets},
+        "dataset": state.data_name,
+        "n_components": state.n_components,
+        "covariance_type": state.covariance_type,
+        "covariance_types": list(COVARIANCE_TYPES),
+        "seed": state.seed,
+        "reg_covar": 1e-6,
+        "tol": 1e-3,
+        "max_iter": 300,
+    }
+
+
 def draw_kmeans_vs_gmm(state: KMeansVsGMMState):
     """The k-means versus GMM figure for ``state``."""
     return draw_state(KMeansVsGMMView, state)
@@ -254,33 +286,18 @@ def kmeans_vs_gmm(
     data, n_components, covariance_type, seed
         See :class:`KMeansVsGMMState`.
     mode : {"live", "static", "auto"} or None
-        See :func:`emlib.labs.resolve_mode`. The static player shows the four data sets
-        (``K = 3``, and ``K = 2`` for Old Faithful).
+        See :func:`emlib.labs.resolve_mode`.
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = KMeansVsGMMState(
         data, n_components=n_components, covariance_type=covariance_type, seed=seed
     )
     title = "k-means versus Gaussian mixture"
     if resolve_mode(mode) == "static":
-        plan = [("blobs", 3), ("elongated", 3), ("overlapping", 3), ("old_faithful", 2)]
-        if state.data_name == "custom":
-            plan = [(None, k) for k in (2, 3, 4)]
-
-        def choose(s, name, k):
-            if name is not None and name != s.data_name:
-                s.n_components = k
-                s.set_dataset(name)
-            else:
-                s.set_n_components(k)
-
-        actions = [(lambda s, n=n, k=k: choose(s, n, k), lambda s: s.describe()) for n, k in plan]
-        return static_lab(
-            KMeansVsGMMView, record_frames(state, actions), title=title, alt=_ALT, fps=0.7
-        )
+        return web_lab(KMeansVsGMMView, state, title=title, alt=_ALT)
     from ._live import LabWidget, dropdown, int_text, slider
 
     controls = {

@@ -28,6 +28,16 @@ def data_key(X: np.ndarray) -> tuple:
     return (X.shape, hash(X.tobytes()))
 
 
+def params_json(params) -> dict:
+    """``emlib.MixtureParams`` as plain JSON (emlib's names and shapes), for the website."""
+    return {
+        "weights": np.asarray(params.weights).tolist(),
+        "means": np.asarray(params.means).tolist(),
+        "covariances": np.asarray(params.covariances).tolist(),
+        "covariance_type": params.covariance_type,
+    }
+
+
 def data_limits(
     X: np.ndarray, margin: float = 0.08
 ) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -6,8 +6,8 @@ import numpy as np
 
 from .. import MixtureParams, component_log_densities, e_step
 from ..plotting import blend_colors, component_colors, covariance_ellipse, style_axes
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
-from ._panels import N_STD, bar_panel, set_bars
+from ._framework import LabView, draw_state, resolve_mode, web_lab
+from ._panels import N_STD, bar_panel, params_json, set_bars
 
 #: Three fixed components: pi_k, mu_k and Sigma_k.
 RESPONSIBILITY_MIXTURE = dict(
@@ -148,6 +148,20 @@ class ResponsibilitiesView(LabView):
         self.title.set_text(f"x = ({state.point[0]:.2f}, {state.point[1]:.2f})")
 
 
+def web_config(state: ResponsibilitiesState) -> dict:
+    """What the website's live lab needs (plain JSON): the fixed mixture, the starting
+    query point, and a view half as wide again on every side as the components' 3-sigma
+    box, so the reader can take the point far from all of them."""
+    (x0, x1), (y0, y1) = mixture_limits(state.params)
+    px, py = 0.5 * (x1 - x0), 0.5 * (y1 - y0)
+    return {
+        "params": params_json(state.params),
+        "point": state.point.tolist(),
+        "xlim": [x0 - px, x1 + px],
+        "ylim": [y0 - py, y1 + py],
+    }
+
+
 def draw_responsibilities(state: ResponsibilitiesState):
     """The responsibilities figure for ``state``."""
     return draw_state(ResponsibilitiesView, state)
@@ -177,19 +191,12 @@ def responsibilities(point=(0.0, 0.5), *, params=None, mode: str | None = None):
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = ResponsibilitiesState(point, params=params)
     title = "Responsibilities of a query point"
     if resolve_mode(mode) == "static":
-        (x0, x1), (y0, y1) = mixture_limits(state.params)
-        cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, 0.28 * (x1 - x0), 0.28 * (y1 - y0)
-        angles = np.linspace(-0.5 * np.pi, 1.5 * np.pi, 13)[:-1]
-        path = [tuple(state.start), *[(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]]
-        actions = [(lambda s, p=p: s.move_to(*p), lambda s: s.describe()) for p in path]
-        return static_lab(
-            ResponsibilitiesView, record_frames(state, actions), title=title, alt=_ALT
-        )
+        return web_lab(ResponsibilitiesView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, slider
 
     (x0, x1), (y0, y1) = mixture_limits(state.params)

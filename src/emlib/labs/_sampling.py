@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import MixtureParams, component_log_densities, sample_mixture
 from ..plotting import component_colors, style_axes
-from ._framework import LabView, draw_state, record_frames, resolve_mode, static_lab
+from ._framework import LabView, draw_state, resolve_mode, web_lab
+from ._panels import params_json
 
 SAMPLING_MEANS = (-2.5, 0.5, 3.0)
 SAMPLING_STDS = (0.8, 1.0, 0.6)
@@ -205,6 +206,24 @@ class SamplingView(LabView):
         self.title.set_text(f"N = {state.n_samples} samples")
 
 
+#: Batch sizes the website's count slider offers.
+WEB_COUNTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def web_config(state: SamplingState) -> dict:
+    """What the website's live lab needs (plain JSON): the mixture (1-D, spherical), the
+    reader's relative weights, the seed of the browser's sampler, the grid and bins."""
+    return {
+        "params": params_json(state.params),
+        "raw_weights": state.raw_weights.tolist(),
+        "seed": state.seed,
+        "grid": [float(GRID[0]), float(GRID[-1]), len(GRID)],
+        "bins": [float(BINS[0]), float(BINS[-1]), len(BINS) - 1],
+        "counts": list(WEB_COUNTS),
+        "max_samples": MAX_SAMPLES,
+    }
+
+
 def draw_sampling(state: SamplingState):
     """The sampling figure for ``state``."""
     return draw_state(SamplingView, state)
@@ -231,25 +250,12 @@ def sampling(weights=(0.5, 0.3, 0.2), *, seed: int = 0, mode: str | None = None)
 
     Returns
     -------
-    LabWidget or StaticLab
+    LabWidget or WebLab
     """
     state = SamplingState(weights, seed=seed)
     title = "Sampling from a mixture"
     if resolve_mode(mode) == "static":
-        totals = [1, 10, 30, 100, 300, 1000, 3000, 10000]
-        actions = [(None, lambda s: s.describe())]
-        done = 0
-        for total in totals:
-            actions.append((lambda s, n=total - done: s.draw(n), lambda s: s.describe()))
-            done = total
-        for w in [(0.2, 0.2, 0.6), (0.1, 0.8, 0.1), (1 / 3, 1 / 3, 1 / 3)]:
-            actions.append(
-                (
-                    lambda s, w=w: (s.set_weights(w), s.draw(2000)),
-                    lambda s: "New weights, 2000 fresh samples. " + s.describe(),
-                )
-            )
-        return static_lab(SamplingView, record_frames(state, actions), title=title, alt=_ALT)
+        return web_lab(SamplingView, state, title=title, alt=_ALT)
     from ._live import LabWidget, button, slider
 
     controls = {
