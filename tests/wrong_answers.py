@@ -50,6 +50,7 @@ ELBO_SUM = "return np.sum(resp[positive] * (log_joint[positive] - np.log(resp[po
 KL_SUM = "return np.sum(resp[positive] * (np.log(resp[positive]) - log_post[positive]))"
 KL_POST = "log_post = log_joint - logsumexp(log_joint, axis=1, keepdims=True)"
 FLAG_SCORES = "scores = logsumexp(log_joint, axis=1)"
+BERN_RETURN = "return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))"
 
 SUBMISSIONS: list[Submission] = [
     # ------------------------------------------------------------------ 1.1 mixture_pdf
@@ -618,6 +619,62 @@ SUBMISSIONS: list[Submission] = [
              "                          for w, m, c in zip(params.weights, params.means, cov)])\n"
              "    s = logsumexp(lj.reshape(len(X), -1), axis=1)\n"
              "    return s < np.quantile(s, fraction)\n"),
+    # ------------------------------------------------------------------ 9.1 e_step_bernoulli
+    S("ch09.e_step_bernoulli", "leaves out the weights", "no-weights",
+      (("log_joint = np.log(weights) + X @", "log_joint = X @"),)),
+    S("ch09.e_step_bernoulli", "adds the weights, not their logs", "weights-not-logged",
+      (("log_joint = np.log(weights) + X @", "log_joint = weights + X @"),)),
+    S("ch09.e_step_bernoulli", "forgets the zeros", "zeros-ignored",
+      ((" + (1 - X) @ np.log1p(-probs).T", ""),)),
+    S("ch09.e_step_bernoulli", "multiplies probabilities, which underflows", "underflow",
+      ((BERN_RETURN, "joint = np.exp(log_joint)\n"
+                     "    return joint / joint.sum(axis=1, keepdims=True)"),)),
+    S("ch09.e_step_bernoulli", "returns log responsibilities", "log-responsibilities",
+      ((BERN_RETURN, "return log_joint - logsumexp(log_joint, axis=1, keepdims=True)"),)),
+    S("ch09.e_step_bernoulli", "normalises over the data points", "normalised-over-points",
+      ((BERN_RETURN, "return np.exp(log_joint - logsumexp(log_joint, axis=0, keepdims=True))"),)),
+    S("ch09.e_step_bernoulli", "not normalised", "rows-do-not-sum-to-one",
+      ((BERN_RETURN, "return np.exp(log_joint)"),)),
+    S("ch09.e_step_bernoulli", "emlib.bernoulli_e_step", "forbidden-call",
+      ((BERN_RETURN, "import emlib\n"
+                     "    params = emlib.BernoulliMixtureParams(weights, probs)\n"
+                     "    return emlib.bernoulli_e_step(X, params)[0]"),)),
+    S("ch09.e_step_bernoulli", "a loop over components, own max shift, np.log(1 - p)", None,
+      append="def e_step_bernoulli(X, weights, probs):\n"
+             "    a = np.empty((len(X), len(weights)))\n"
+             "    for k in range(len(weights)):\n"
+             "        on, off = X * np.log(probs[k]), (1 - X) * np.log(1 - probs[k])\n"
+             "        a[:, k] = np.log(weights[k]) + (on + off).sum(axis=1)\n"
+             "    a -= a.max(axis=1, keepdims=True)\n"
+             "    e = np.exp(a)\n"
+             "    return e / e.sum(axis=1, keepdims=True)\n"),
+    # ------------------------------------------------------------------ 9.2 m_step_bernoulli
+    S("ch09.m_step_bernoulli", "divides by N", "divides-by-n",
+      (("/ (nk[:, None] + 2 * pseudocount)", "/ (len(X) + 2 * pseudocount)"),)),
+    S("ch09.m_step_bernoulli", "adds the pseudocount once to the denominator", "pseudocount-once",
+      (("(nk[:, None] + 2 * pseudocount)", "(nk[:, None] + pseudocount)"),)),
+    S("ch09.m_step_bernoulli", "ignores the pseudocount", "no-pseudocount",
+      (("probs = (resp.T @ X + pseudocount) / (nk[:, None] + 2 * pseudocount)",
+        "probs = (resp.T @ X) / nk[:, None]"),)),
+    S("ch09.m_step_bernoulli", "weights are the counts", "weights-not-normalised",
+      (("weights = nk / len(X)", "weights = nk"),)),
+    S("ch09.m_step_bernoulli", "returns probs transposed", "wrong-shape",
+      (("return weights, probs", "return weights, probs.T"),)),
+    S("ch09.m_step_bernoulli", "emlib.bernoulli_m_step", "forbidden-call",
+      (("return weights, probs",
+        "import emlib\n"
+        "    p = emlib.bernoulli_m_step(X, resp, pseudocount)\n"
+        "    return p.weights, p.probs"),)),
+    S("ch09.m_step_bernoulli", "a loop over components and a helper named bernoulli_m_step", None,
+      append="def bernoulli_m_step(X, resp, a):\n"
+             "    w, p = [], []\n"
+             "    for k in range(resp.shape[1]):\n"
+             "        g = resp[:, k]\n"
+             "        w.append(g.sum() / len(X))\n"
+             "        p.append(((g[:, None] * X).sum(axis=0) + a) / (g.sum() + 2 * a))\n"
+             "    return np.array(w), np.array(p)\n\n"
+             "def m_step_bernoulli(X, resp, pseudocount):\n"
+             "    return bernoulli_m_step(X, resp, pseudocount)\n"),
 ]
 
 
