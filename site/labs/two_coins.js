@@ -324,8 +324,8 @@ export function mount(root, config) {
         ? " EM stayed on the diagonal θA = θB: the symmetric fixed point, a saddle (moving off the diagonal raises log p), not a maximum."
         : " EM stayed on the diagonal θA = θB: for these heads the symmetric point is a maximum (one coin explains the data as well as two).";
     }
-    else if (a < b) text += " Coin A came out as the less biased coin: the mirror image of the other maximum (the labels switched).";
-    else text += " Coin A came out as the more biased coin; a start on the other side of the diagonal ends at the mirror image.";
+    else if (a < b) text += " Here coin A is the one with fewer heads (θA < θB): the mirror image of the other maximum, with the labels switched.";
+    else text += " Here coin A is the one with more heads (θA > θB); a start on the other side of the diagonal ends at the mirror image, with the labels switched.";
     return text;
   }
 

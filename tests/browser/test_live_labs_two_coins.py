@@ -106,7 +106,21 @@ def test_two_coins_mouse_steps_run_and_label_switching(lab_pages: LabPages) -> N
     check_state(s)
     assert s["theta"] == pytest.approx([0.5196, 0.7968], abs=1e-3)
     assert (np.diff(s["log_likelihood_history"]) >= -1e-9).all()
-    assert "labels switched" in lab.live_text()
+    assert "fewer heads" in lab.live_text() and "labels switched" in lab.live_text()
+
+    # Edit the heads of set 1: new data, a new map, EM starts again; a bad count is refused.
+    set1 = lab.root.get_by_label("set 1", exact=True)
+    change = "(el, v) => { el.value = v; el.dispatchEvent(new Event('change', {bubbles: true})); }"
+    set1.evaluate(change, "10")
+    edited = lab.state()
+    assert edited["heads"] == [10, 9, 8, 4, 7] and edited["iteration"] == 0
+    check_state(edited)
+    press_step_and_check(lab, edited, 2)
+    set1.evaluate(change, "11")
+    assert lab.state()["heads"][0] == 10 and "from 0 to 10" in lab.live_text()
+    set1.evaluate(change, "5")
+    s = lab.state()
+    assert s["heads"] == [5, 9, 8, 4, 7]
 
     # The keyboard moves the start too; Reset goes back to it.
     keyed = lab.key("start", "ArrowRight", shift=True)
