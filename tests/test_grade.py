@@ -9,8 +9,9 @@ Every notebook is built in a temporary folder and all of them are graded in ONE 
 * hostile notebooks (the sandbox): a library call through a computed name, ``exec`` of the
   solution notebook, deleting the output folder, pre-created scratch files, a detached
   process that rewrites the gradebook after the grader exits, a ``.pth`` file dropped into
-  site-packages, a forked sleeper, a full ``/tmp``, the network; and a correct notebook
-  whose own helpers are named like library functions.
+  site-packages, a forked sleeper, a full ``/tmp``, the network, too much memory, too many
+  processes, killing the worker; and a correct notebook whose own helpers are named like
+  library functions.
 
 The wrong answers of every exercise are tested through the same kernel-side collector in
 ``tests/test_check_framework.py``; Gradescope's bundle is tested at the end.
@@ -55,7 +56,9 @@ pytestmark = pytest.mark.skipif(
     reason="the grader's sandbox needs bubblewrap (bwrap)",
 )
 
-OPTIONS = GradingOptions(timeout=90, cell_timeout=10, check_timeout=10, extra_cases=1, tmp_mb=64)
+OPTIONS = GradingOptions(
+    timeout=90, cell_timeout=10, check_timeout=10, extra_cases=1, tmp_mb=64, max_processes=96
+)
 MARKER = uuid.uuid4().hex[:12]
 #: A sleep duration no other process on the machine uses: finds the hostile sleepers.
 SLEEP = f"{700 + int(MARKER[:4], 16) % 200}.{int(MARKER[4:8], 16)}"
@@ -236,6 +239,31 @@ try:
 except OSError as exc:
     print(exc)
 """,
+        "limits": """
+import os, signal, time
+import numpy as np
+try:
+    hog = np.empty(6 * 2**30, dtype=np.uint8)  # not touched: costs nothing without a limit
+except MemoryError:
+    print("memory limit")
+else:
+    raise RuntimeError("no memory limit")
+children = []
+try:
+    for _ in range(600):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(60)
+            os._exit(0)
+        children.append(pid)
+except OSError as exc:
+    print("process limit:", exc)
+for pid in children:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+if len(children) >= 600:
+    raise RuntimeError("no process limit")
+""",
         "fill_tmp": f"""
 import os
 chunk = b"x" * (1 << 20)
@@ -385,6 +413,7 @@ def graded(tmp_path_factory):
     for name in ("delete_output", "precreated_scratch", "detached_rewriter", "fork_sleeper"):
         on_solution = _after_first_check(on_solution, hostile[name])
     on_solution = _after_first_check(on_solution, hostile["fill_tmp"])
+    on_solution = _after_first_check(on_solution, hostile["limits"])
     on_solution = _after_first_check(on_solution, _network_cell(server.getsockname()[1]))
     save("hostile_solution", on_solution)
     on_exercise = _at_end(
@@ -603,6 +632,11 @@ def test_filling_tmp_stays_in_the_sandbox(graded):
     assert not (Path(tempfile.gettempdir()) / f"fill_{MARKER}").exists()
     notes = graded["results"]["hostile_solution"].notes
     assert not any("fill_" in note for note in notes)  # ENOSPC was caught by the cell
+
+
+def test_memory_and_processes_are_limited(graded):
+    notes = graded["results"]["hostile_solution"].notes
+    assert not any("no memory limit" in note or "no process limit" in note for note in notes)
 
 
 def test_no_network_in_the_sandbox(graded):

@@ -14,7 +14,8 @@ sandbox (``bwrap``, Debian package ``bubblewrap``) runs :mod:`emlib.grade.worker
 * no view of other submissions, of the solutions or of the output folder: only the
   submission's scratch folder is mounted, read-only, at ``/grade``;
 * limits on address space, CPU time, file size and processes (``setrlimit`` in the worker,
-  which also drops root to ``nobody`` before any student code exists);
+  which, started as root, also becomes a user id of its own that no account uses, before any
+  student code exists);
 * ``--die-with-parent`` and a pid namespace: when the worker ends, or the parent kills the
   sandbox at its hard time limit, every process of the submission dies with it, detached or
   not.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -198,7 +200,7 @@ def _bwrap_prefix(scratch_mounts: tuple[str, ...] = ()) -> list[str]:
     args = ["bwrap", "--die-with-parent", "--new-session"]
     if os.getuid() == 0:
         # As root, a user namespace would keep every capability inside; instead the worker
-        # drops to `nobody`, so the process limit applies and no capability remains.
+        # becomes an unused user id, so the process limit applies and no capability remains.
         args += [
             "--unshare-ipc",
             "--unshare-pid",
@@ -209,8 +211,8 @@ def _bwrap_prefix(scratch_mounts: tuple[str, ...] = ()) -> list[str]:
     else:
         args += ["--unshare-all"]
     binds = [*_python_roots(), _emlib_dir()]
-    # bwrap would create the folders above a mount point private to root (0700): `nobody`
-    # could not reach the Python installation (or its home) through them.
+    # bwrap would create the folders above a mount point private to root (0700): the
+    # sandbox's user could not reach the Python installation (or its home) through them.
     made: set[Path] = set()
     for path in [*binds, Path(HOME)]:
         for parent in reversed(path.parents[:-1]):
@@ -269,7 +271,8 @@ def _environment(job: str, sandboxed: bool) -> dict[str, str]:
             "TMPDIR": "/tmp",
             "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
             "MPLCONFIGDIR": "/tmp/matplotlib",
-            "EMLIB_GRADE_SANDBOX": "1",
+            # a user id per sandbox (used when started as root), far above real accounts
+            "EMLIB_GRADE_UID": str(2**20 + secrets.randbelow(2**20)),
         }
     else:
         env |= {

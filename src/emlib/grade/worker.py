@@ -38,8 +38,6 @@ _EXPECTED_ERRORS = {"CheckFailed", "NotAttempted", "NotImplementedError"}
 _TIMEOUT_ENAME = "GraderTimeout"
 _MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _MAX_KERNEL_STARTS = 4
-#: The unprivileged user a sandbox started by root runs as (``nobody``).
-NOBODY = 65534
 
 
 def apply_limits(limits: dict[str, int]) -> None:
@@ -60,13 +58,17 @@ def _not_dumpable() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0)
 
 
-def drop_privileges() -> None:
-    """Become ``nobody`` when started as root, so no capability survives into student code."""
+def drop_privileges(uid: int) -> None:
+    """Become user ``uid`` when started as root, so no capability survives into student code.
+
+    The parent gives every sandbox a user id of its own that no account uses, so the limit
+    on processes counts that sandbox's processes alone.
+    """
     if os.getuid() != 0:
         return
     os.setgroups([])
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
     if os.getuid() == 0 or os.geteuid() == 0:  # pragma: no cover - setresuid raises instead
         raise RuntimeError("could not drop root privileges")
 
@@ -343,8 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)  # anything else printed goes to the log
     limits = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))["limits"]
     apply_limits(limits)
-    if os.environ.get("EMLIB_GRADE_SANDBOX") == "1":
-        drop_privileges()
+    if "EMLIB_GRADE_UID" in os.environ:  # in the sandbox
+        drop_privileges(int(os.environ["EMLIB_GRADE_UID"]))
         _not_dumpable()
     os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     result = run_job(job_dir)
