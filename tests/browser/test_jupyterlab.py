@@ -143,17 +143,23 @@ def _run_notebook(browser: Any, base: str, token: str, chapter: str) -> tuple[di
         )
         page = context.new_page()
         page.on("pageerror", lambda err: page_errors.append(str(err)))
-        page.goto(f"{base}/lab/tree/{chapter}?token={token}", wait_until="domcontentloaded")
+        # A workspace of its own, reset: only this notebook is open, and it is current.
+        workspace = Path(chapter).stem
+        page.goto(
+            f"{base}/lab/workspaces/{workspace}/tree/{chapter}?reset&token={token}",
+            wait_until="domcontentloaded",
+        )
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
         # The notebook is the current widget and its kernel is connected and idle.
         page.wait_for_function(
-            """() => {
+            """(path) => {
               const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-              const kernel = w && w.sessionContext && w.sessionContext.session
-                && w.sessionContext.session.kernel;
+              const kernel = w && w.context && w.context.path === path && w.sessionContext
+                && w.sessionContext.session && w.sessionContext.session.kernel;
               return kernel && kernel.connectionStatus === 'connected'
                 && kernel.status === 'idle';
             }""",
+            arg=chapter,
             timeout=60_000,
         )
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
