@@ -8,7 +8,25 @@ Every notebook in ``book/``, ``exercises/`` and ``solutions/`` must
   not importable (e.g. on Colab). Its text is generated here from the ``repository`` section
   of ``_config.yml``, the single place where the repository URL and branch are written;
 * be committed without outputs, execution counts, widget state or Colab noise;
-* use the ``python3`` kernel and the canonical nbformat JSON layout.
+* use the ``python3`` kernel and the canonical nbformat JSON layout;
+* have Markdown that reads the same in Colab, JupyterLab, VS Code and on the website: the
+  MyST-only syntax that Jupyter Book understands but notebook front ends show as raw text is
+  rewritten into portable Markdown + HTML (see :func:`portable_markdown`):
+
+  - admonitions (```` ```{admonition} Title ````, ```` ```{note} ````, ``:::{tip}`` ...,
+    with ``:class:``) become ``<div class="admonition CLASS">`` blocks whose title and body
+    stay Markdown (blank lines around them), so maths and lists render everywhere; the
+    website shows them as the theme's admonition boxes (``book/_ext/course_build.py``);
+  - ``{exercise}`Text <03_responsibilities>``` and ``{colab}`solutions/x.ipynb``` roles,
+    and relative links to notebooks (``[Chapter 1](01_mixture_model.ipynb)``), become
+    absolute Colab links stamped from ``_config.yml``; the website turns links to its own
+    chapters back into internal links, and fails to build if a linked notebook is missing;
+  - ``{math}`x``` becomes ``$x$``;
+  - jupyterquiz quizzes are shown through ``emlib.quiz.display_quiz``, which degrades to
+    readable text where MathJax cannot load.
+
+  Other MyST syntax (other directives and roles, ``(target)=`` labels, ``%`` comments) has no
+  portable form: ``--check`` reports it, and the author rewrites it in plain Markdown.
 
 Usage::
 
@@ -22,6 +40,8 @@ The module is importable (the tests use :func:`notebook_problems` and friends).
 from __future__ import annotations
 
 import argparse
+import posixpath
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -82,6 +102,7 @@ class Repository:
     url: str
     branch: str
     path_to_book: str
+    colab_url: str = "https://colab.research.google.com"
 
     @property
     def owner_and_name(self) -> tuple[str, str]:
@@ -105,6 +126,16 @@ class Repository:
         """The pip requirement that installs the course library from this repository."""
         return f"git+{self.url.rstrip('/')}@{self.branch}"
 
+    @property
+    def colab_prefix(self) -> str:
+        """Colab URL of the repository's root, to which a notebook's path is appended."""
+        owner, name = self.owner_and_name
+        return f"{self.colab_url.rstrip('/')}/github/{owner}/{name}/blob/{self.branch}/"
+
+    def colab_link(self, path_in_repo: str) -> str:
+        """Colab URL that opens the notebook ``path_in_repo`` (e.g. ``book/03_e_step.ipynb``)."""
+        return self.colab_prefix + path_in_repo.lstrip("/")
+
 
 def read_repository(root: Path = REPO_ROOT) -> Repository:
     """Read the ``repository`` section of ``root/_config.yml``.
@@ -124,7 +155,15 @@ def read_repository(root: Path = REPO_ROOT) -> Repository:
             "(e.g. url: https://github.com/OWNER/REPO, branch: main)"
         )
     path_to_book = str(repo.get("path_to_book") or "")
-    return Repository(url=str(url), branch=str(branch), path_to_book=path_to_book)
+    colab = str((config.get("launch_buttons") or {}).get("colab_url") or "")
+    if not colab:
+        raise ValueError(
+            f"{config_path} needs launch_buttons.colab_url (https://colab.research.google.com): "
+            "the notebooks' links to exercises and chapters open on Colab"
+        )
+    return Repository(
+        url=str(url), branch=str(branch), path_to_book=path_to_book, colab_url=colab
+    )
 
 
 def setup_cell_source(repo: Repository) -> str:
@@ -148,8 +187,353 @@ def new_setup_cell(repo: Repository) -> nbformat.NotebookNode:
     return cell
 
 
-def notebook_problems(nb: nbformat.NotebookNode, repo: Repository) -> list[str]:
-    """Everything that :func:`tidy_notebook` would change, as human-readable sentences."""
+# --------------------------------------------------------------------------------------------
+# Portable Markdown: what Jupyter Book (MyST) renders but notebook front ends show as raw text
+
+#: Admonition directives and the title each gets when none is written.
+ADMONITIONS = {
+    "admonition": "Note",
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "warning": "Warning",
+    "caution": "Caution",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+    "seealso": "See also",
+}
+#: Left border of an admonition in a notebook front end (Colab, JupyterLab, VS Code), by
+#: class. The website drops this inline style and draws the theme's own box instead.
+ADMONITION_BORDERS = {
+    "note": "#1a73e8",
+    "seealso": "#1a73e8",
+    "important": "#1a73e8",
+    "tip": "#188038",
+    "hint": "#188038",
+    "warning": "#e37400",
+    "caution": "#e37400",
+    "attention": "#e37400",
+    "danger": "#d93025",
+    "error": "#d93025",
+}
+ADMONITION_STYLE = "border-left: 4px solid {colour}; padding: 0.05em 1em; margin: 1em 0"
+#: The first line of every generated admonition (how the website recognises them).
+ADMONITION_OPEN = re.compile(r'<div class="admonition(?: [\w -]*)?"(?: style="[^"]*")?>')
+#: Roles that have a portable form (see :func:`portable_markdown`).
+PORTABLE_ROLES = ("exercise", "colab", "doc", "math")
+
+_DIRECTIVE_OPEN = re.compile(
+    r"^ {0,3}(?P<fence>`{3,}|:{3,})\{(?P<name>[A-Za-z][\w:-]*)\}[ \t]*(?P<arg>.*?)[ \t]*$"
+)
+_CODE_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+_OPTION = re.compile(r"^ {0,3}:(?P<key>[A-Za-z][\w-]*):(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_INLINE = re.compile(
+    r"(?P<role>\{(?P<name>[A-Za-z][\w:-]*)\}`(?P<text>[^`]+)`)"
+    r"|(?P<link>(?P<bang>!?)\[(?P<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<url>[^()\s]+)"
+    r"(?P<ltitle>\s+\"[^\"]*\")?\))"
+    r"|(?P<code>(?P<ticks>`+)[\s\S]*?(?<!`)(?P=ticks)(?!`))"
+)
+_TITLED_TARGET = re.compile(r"(?P<title>.*?)\s*<(?P<target>[^<>]+)>", re.S)
+
+
+class MarkdownError(ValueError):
+    """MyST syntax that :func:`portable_markdown` cannot rewrite (the message says why)."""
+
+
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return (
+        len(line) - len(line.lstrip(" ")) <= 3
+        and len(stripped) >= len(fence)
+        and set(stripped) == {fence[0]}
+    )
+
+
+def _admonition_html(name: str, arg: str, options: dict[str, str], body: list[str]) -> list[str]:
+    unknown = sorted(set(options) - {"class", "name"})
+    if unknown:
+        raise MarkdownError(
+            f"the {{{name}}} box has the option(s) {unknown}, which notebooks cannot show; "
+            "keep only :class:"
+        )
+    classes = options.get("class", "").split()
+    if "dropdown" in classes:
+        raise MarkdownError(
+            f"the {{{name}}} box is a dropdown, which notebooks cannot show; drop the "
+            "'dropdown' class"
+        )
+    if name == "admonition":
+        if not arg:
+            raise MarkdownError("an {admonition} needs a title: ```{admonition} Title")
+        title = arg
+    else:
+        # MyST reads the argument of {note}, {tip}, ... as the first line of the body.
+        title = ADMONITIONS[name]
+        if arg:
+            body = [arg, *body]
+        classes = [name, *[c for c in classes if c != name]]
+    while body and not body[0].strip():
+        body = body[1:]
+    while body and not body[-1].strip():
+        body = body[:-1]
+    kind = next((c for c in classes if c in ADMONITION_BORDERS), "note")
+    attrs = " ".join(["admonition", *classes])
+    style = ADMONITION_STYLE.format(colour=ADMONITION_BORDERS[kind])
+    ident = f' id="{options["name"]}"' if options.get("name") else ""
+    # Blank lines around the title and the body end the HTML blocks, so that both stay
+    # Markdown (and maths) in CommonMark front ends as in MyST.
+    return [
+        f'<div class="{attrs}" style="{style}"{ident}>',
+        '<div class="admonition-title">',
+        "",
+        f"**{title.strip()}**",
+        "",
+        "</div>",
+        "",
+        *body,
+        "",
+        "</div>",
+    ]
+
+
+def _convert_blocks(lines: list[str]) -> list[str]:
+    """Rewrite admonition directives (recursively); copy code blocks and the rest as is."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        directive = _DIRECTIVE_OPEN.match(line)
+        code = None if directive else _CODE_FENCE.match(line)
+        if directive and directive["name"] in ADMONITIONS:
+            fence, name = directive["fence"], directive["name"]
+            j = i + 1
+            options: dict[str, str] = {}
+            while j < len(lines) and (option := _OPTION.match(lines[j])):
+                options[option["key"]] = option["value"] or ""
+                j += 1
+            k = j
+            while k < len(lines) and not _closes(lines[k], fence):
+                k += 1
+            if k == len(lines):
+                raise MarkdownError(
+                    f"the {{{name}}} box opened by {line.strip()!r} is never closed"
+                )
+            body = _convert_blocks(lines[j:k])
+            if out and out[-1].strip():
+                out.append("")
+            out += _admonition_html(name, directive["arg"], options, body)
+            if k + 1 < len(lines) and lines[k + 1].strip():
+                out.append("")
+            i = k + 1
+        elif code:
+            fence = code["fence"]
+            j = i + 1
+            while j < len(lines) and not _closes(lines[j], fence):
+                j += 1
+            out += lines[i : j + 1]
+            i = j + 1
+        else:
+            out.append(line)
+            i += 1
+    return out
+
+
+def _split_target(text: str) -> tuple[str | None, str]:
+    match = _TITLED_TARGET.fullmatch(text.strip())
+    if match:
+        return match["title"].strip() or None, match["target"].strip()
+    return None, text.strip()
+
+
+def _notebook_path(target: str, folder: str) -> str:
+    """Repository path of a notebook named relative to ``folder`` (or to the root with '/')."""
+    if not target.endswith(".ipynb"):
+        target += ".ipynb"
+    joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(joined)
+
+
+def _colab_pattern(repo: Repository) -> re.Pattern[str]:
+    """A Colab link to a course notebook, for any owner, name and branch (to restamp it)."""
+    dirs = "|".join(NOTEBOOK_DIRS)
+    return re.compile(
+        re.escape(repo.colab_url.rstrip("/"))
+        + rf"/github/[^/\s]+/[^/\s]+/blob/[^/\s]+/(?P<path>(?:{dirs})/[^#?\s]+\.ipynb)"
+        + r"(?P<rest>[#?]\S*)?"
+    )
+
+
+def _is_relative(url: str) -> bool:
+    return not re.match(r"^[A-Za-z][\w+.-]*:", url) and not url.startswith(("#", "//"))
+
+
+def _convert_inline(text: str, repo: Repository, folder: str) -> str:
+    colab = _colab_pattern(repo)
+
+    def replace(match: re.Match[str]) -> str:
+        if match["code"]:
+            return match[0]
+        if match["role"]:
+            name, title, target = match["name"], *_split_target(match["text"])
+            if name == "math":
+                return f"${match['text']}$"
+            if name not in ("exercise", "colab", "doc"):
+                return match[0]
+            if name == "exercise":
+                path = _notebook_path(target, "exercises")
+            elif name == "colab":
+                path = _notebook_path(target, "")
+            else:
+                path = _notebook_path(target, folder)
+            label = title or f"{path} (opens in Colab)"
+            return f"[{label}]({repo.colab_link(path)})"
+        url = match["url"]
+        if match["bang"]:
+            return match[0]
+        stamped = colab.fullmatch(url)
+        if stamped:
+            new = repo.colab_link(stamped["path"]) + (stamped["rest"] or "")
+        elif _is_relative(url) and url.split("#")[0].split("?")[0].endswith(".ipynb"):
+            path, _, fragment = url.partition("#")
+            new = repo.colab_link(_notebook_path(path, folder))
+            new += f"#{fragment}" if fragment else ""
+        else:
+            return match[0]
+        return f"[{match['label']}]({new}{match['ltitle'] or ''})"
+
+    return _INLINE.sub(replace, text)
+
+
+def portable_markdown(text: str, repo: Repository, where: str = "book/x.ipynb") -> str:
+    """Rewrite the MyST-only syntax of a Markdown cell into Markdown every front end renders.
+
+    Parameters
+    ----------
+    text : str
+        The cell's Markdown.
+    repo : Repository
+        Where links to notebooks point (Colab URLs of this repository and branch).
+    where : str
+        The notebook's path in the repository, to resolve relative links.
+
+    Returns
+    -------
+    str
+        The rewritten text; the same text when there was nothing to rewrite (idempotent).
+
+    Raises
+    ------
+    MarkdownError
+        If an admonition cannot be rewritten (never closed, unsupported option).
+    """
+    folder = posixpath.dirname(where)
+    lines = _convert_blocks(text.split("\n"))
+    out: list[str] = []
+    chunk: list[str] = []
+    i = 0
+    # Inline rewriting outside fenced code blocks, paragraph by paragraph (a link or role
+    # can wrap onto the next line).
+    while i < len(lines):
+        code = _CODE_FENCE.match(lines[i])
+        if code:
+            if chunk:
+                out.append(_convert_inline("\n".join(chunk), repo, folder))
+            chunk = []
+            j = i + 1
+            while j < len(lines) and not _closes(lines[j], code["fence"]):
+                j += 1
+            out.extend(lines[i : j + 1])
+            i = j + 1
+            continue
+        chunk.append(lines[i])
+        i += 1
+    if chunk:
+        out.append(_convert_inline("\n".join(chunk), repo, folder))
+    return "\n".join(out)
+
+
+def myst_leftovers(text: str) -> list[str]:
+    """MyST-only syntax in ``text`` that has no portable form, one sentence per finding."""
+    found: list[str] = []
+    lines = text.split("\n")
+    in_code: str | None = None
+    prose: list[str] = []
+    for line in lines:
+        if in_code:
+            if _closes(line, in_code):
+                in_code = None
+            continue
+        directive = _DIRECTIVE_OPEN.match(line)
+        if directive:
+            found.append(f"directive {{{directive['name']}}}")
+            continue
+        code = _CODE_FENCE.match(line)
+        if code:
+            in_code = code["fence"]
+            continue
+        if re.match(r"^ {0,3}\([\w:-]+\)=\s*$", line):
+            found.append(f"target label {line.strip()}")
+        elif re.match(r"^%", line):
+            found.append(f"comment line {line.strip()[:40]!r}")
+        elif re.match(r"^ {0,3}:{3,}", line):
+            found.append(f"colon fence {line.strip()[:40]!r}")
+        prose.append(line)
+    for match in _INLINE.finditer("\n".join(prose)):
+        if match["role"]:
+            found.append(f"role {{{match['name']}}}`{match['text']}`")
+    return found
+
+
+def notebook_links(text: str) -> list[str]:
+    """URLs of the Markdown links (not images) of ``text``, outside code."""
+    links = []
+    for match in _INLINE.finditer(text):
+        if match["link"] and not match["bang"]:
+            links.append(match["url"])
+    return links
+
+
+def link_problems(nb: nbformat.NotebookNode, repo: Repository, root: Path, where: str) -> list[str]:
+    """Links of ``nb``'s Markdown that do not resolve: a course notebook that does not exist
+    in ``root``, or a relative link (dead on Colab)."""
+    problems = []
+    colab = _colab_pattern(repo)
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for url in notebook_links("".join(cell.get("source", ""))):
+            stamped = colab.fullmatch(url)
+            if stamped and not (Path(root) / stamped["path"]).is_file():
+                problems.append(
+                    f"cell {index} links to {stamped['path']}, which does not exist"
+                )
+            elif _is_relative(url):
+                problems.append(
+                    f"cell {index} has the relative link {url!r}, which is dead on Colab "
+                    "(link notebooks by their path, e.g. 03_e_step.ipynb, and run nbtools)"
+                )
+    return problems
+
+
+#: The quiz call of the chapters: jupyterquiz's own, and emlib's, which degrades to text.
+QUIZ_IMPORT = "from jupyterquiz import display_quiz"
+PORTABLE_QUIZ_IMPORT = "from emlib.quiz import display_quiz"
+
+
+def portable_code(source: str) -> str:
+    """A code cell's source with the quiz shown through :mod:`emlib.quiz`."""
+    return re.sub(
+        rf"^{re.escape(QUIZ_IMPORT)}\b", PORTABLE_QUIZ_IMPORT, source, flags=re.M
+    )
+
+
+def notebook_problems(
+    nb: nbformat.NotebookNode, repo: Repository, where: str = "book/x.ipynb"
+) -> list[str]:
+    """Everything that :func:`tidy_notebook` would change, and the MyST syntax it cannot,
+    as human-readable sentences (``where``: the notebook's path in the repository)."""
     problems: list[str] = []
     cells = nb.get("cells", [])
     n_setup = sum(is_setup_cell(c) for c in cells)
@@ -172,6 +556,27 @@ def notebook_problems(nb: nbformat.NotebookNode, repo: Repository) -> list[str]:
         volatile = [k for k in VOLATILE_CELL_METADATA if k in cell.get("metadata", {})]
         if volatile:
             problems.append(f"cell {index} has volatile metadata {volatile}")
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            try:
+                portable = portable_markdown(source, repo, where)
+            except MarkdownError as err:
+                problems.append(f"cell {index}: {err}")
+                continue
+            if portable != source:
+                problems.append(
+                    f"cell {index} has MyST syntax that only the website renders "
+                    "(boxes, {exercise} links or relative notebook links)"
+                )
+            leftovers = myst_leftovers(portable)
+            if leftovers:
+                problems.append(
+                    f"cell {index} has MyST syntax with no portable form: "
+                    + ", ".join(leftovers)
+                    + "; write it in plain Markdown (see README, Writing notebooks)"
+                )
+        elif cell.get("cell_type") == "code" and portable_code(source) != source:
+            problems.append(f"cell {index} shows a quiz without {PORTABLE_QUIZ_IMPORT!r}")
     volatile_nb = [k for k in VOLATILE_NOTEBOOK_METADATA if k in nb.get("metadata", {})]
     if volatile_nb:
         problems.append(f"notebook metadata has volatile keys {volatile_nb}")
@@ -180,10 +585,19 @@ def notebook_problems(nb: nbformat.NotebookNode, repo: Repository) -> list[str]:
     return problems
 
 
-def tidy_notebook(nb: nbformat.NotebookNode, repo: Repository) -> nbformat.NotebookNode:
-    """Return ``nb`` with a current set-up cell first and outputs/volatile metadata stripped.
+def tidy_notebook(
+    nb: nbformat.NotebookNode, repo: Repository, where: str = "book/x.ipynb"
+) -> nbformat.NotebookNode:
+    """Return ``nb`` with a current set-up cell first, outputs/volatile metadata stripped and
+    its Markdown made portable (:func:`portable_markdown`; ``where`` is its path in the
+    repository, against which relative links are resolved).
 
     The notebook is modified in place and returned.
+
+    Raises
+    ------
+    MarkdownError
+        If a Markdown cell holds an admonition that cannot be rewritten.
     """
     if nb.nbformat_minor < 5:  # cell ids appeared in nbformat 4.5
         nb.nbformat_minor = 5
@@ -201,6 +615,10 @@ def tidy_notebook(nb: nbformat.NotebookNode, repo: Repository) -> nbformat.Noteb
             cell.execution_count = None
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "markdown":
+            cell.source = portable_markdown(cell.source, repo, where)
+        elif cell.cell_type == "code" and cell is not setup:
+            cell.source = portable_code(cell.source)
     for key in VOLATILE_NOTEBOOK_METADATA:
         nb.metadata.pop(key, None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -227,23 +645,35 @@ def iter_notebooks(root: Path = REPO_ROOT, dirs: Iterable[str] = NOTEBOOK_DIRS) 
             )
 
 
-def check_file(path: Path, repo: Repository) -> list[str]:
+def repository_path(path: Path, root: Path = REPO_ROOT) -> str:
+    """``path`` relative to the repository ``root``, POSIX style (for resolving links)."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def check_file(path: Path, repo: Repository, root: Path = REPO_ROOT) -> list[str]:
     """Problems of the notebook at ``path`` (empty list: nothing to fix)."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated exception types
         return [f"not a readable notebook: {exc}"]
-    problems = notebook_problems(nb, repo)
-    if not problems and canonical_text(tidy_notebook(nb, repo)) != text:
+    where = repository_path(path, root)
+    problems = notebook_problems(nb, repo, where)
+    if not problems and canonical_text(tidy_notebook(nb, repo, where)) != text:
         problems.append("not in nbformat's canonical JSON layout")
+    if not problems:
+        problems += link_problems(nb, repo, root, where)
     return problems
 
 
-def fix_file(path: Path, repo: Repository) -> bool:
+def fix_file(path: Path, repo: Repository, root: Path = REPO_ROOT) -> bool:
     """Tidy the notebook at ``path`` in place; return whether the file changed."""
     text = Path(path).read_text(encoding="utf-8")
-    new = canonical_text(tidy_notebook(nbformat.reads(text, as_version=4), repo))
+    nb = nbformat.reads(text, as_version=4)
+    new = canonical_text(tidy_notebook(nb, repo, repository_path(path, root)))
     if new != text:
         Path(path).write_text(new, encoding="utf-8")
         return True
@@ -271,12 +701,25 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         rel = path.resolve().relative_to(args.root.resolve()) if path.is_absolute() else path
         if args.check:
-            problems = check_file(path, repo)
+            problems = check_file(path, repo, args.root)
             if problems:
                 bad += 1
                 print(f"{rel}: " + "; ".join(problems))
-        elif fix_file(path, repo):
-            print(f"tidied {rel}")
+        else:
+            try:
+                changed = fix_file(path, repo, args.root)
+            except MarkdownError as err:
+                bad += 1
+                print(f"{rel}: {err}", file=sys.stderr)
+                continue
+            if changed:
+                print(f"tidied {rel}")
+            problems = link_problems(
+                nbformat.read(path, as_version=4), repo, args.root, repository_path(path, args.root)
+            )
+            if problems:
+                bad += 1
+                print(f"{rel}: " + "; ".join(problems), file=sys.stderr)
     if args.check:
         if bad:
             print(
@@ -285,6 +728,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         print(f"all {len(paths)} notebook(s) are tidy")
+    elif bad:
+        print(f"{bad} notebook(s) need a change by hand (see above)", file=sys.stderr)
+        return 1
     return 0
 
 

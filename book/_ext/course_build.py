@@ -2,12 +2,17 @@
 
 (Duplicated inline scripts and offline assets are handled by ``site/course_site.py``.)
 
-1. Adds the roles ``{exercise}`03_responsibilities``` and ``{colab}`solutions/x.ipynb```:
-   a link that opens a notebook which is not part of the website (exercises, solutions) on
-   Colab. The URL is built from ``repository`` and ``launch_buttons`` in ``_config.yml``, so
-   no page hard-codes it, and a link to a notebook that does not exist is a build warning
-   (so a build error: the build runs with ``-W``). The link text can be given as in
-   ``{exercise}`Exercise 3 <03_responsibilities>```.
+1. Reads the notebooks' portable Markdown (written by ``scripts/nbtools.py``) as the website
+   wants it:
+
+   * links to course notebooks are absolute Colab URLs in the notebooks (so that they work
+     in Colab, JupyterLab and VS Code). On the website, a link to one of its own chapters
+     becomes an internal link again, and a link to a notebook that does not exist in the
+     repository is a build warning (so a build error: the build runs with ``-W``);
+   * admonitions are ``<div class="admonition CLASS" style="...">`` blocks; the inline
+     style (a coloured left border for notebook front ends) is dropped here, so the theme
+     draws its own admonition box, in light and dark mode (``_static/course.css`` fits the
+     Markdown title into the theme's title bar).
 2. Makes the notebooks that the build executes produce the website's versions of the
    widget labs: ``EMLIB_LAB_MODE=static`` (a steppable animation instead of a live widget,
    see :mod:`emlib.labs`) is set in the build's environment, which the kernels inherit,
@@ -29,7 +34,6 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxRole
 
 logger = logging.getLogger(__name__)
 
@@ -51,37 +55,36 @@ def colab_url(config_theme: dict, path_in_repo: str) -> str:
     return f"{colab}/github/{owner}/{name}/blob/{branch}/{path_in_repo.lstrip('/')}"
 
 
-class ColabRole(SphinxRole):
-    """``{colab}`path/in/repo.ipynb``` or ``{colab}`text <path/in/repo.ipynb>```."""
+#: The inline style that notebook front ends show and the website replaces with its theme.
+_ADMONITION_STYLE = re.compile(r'(<div class="admonition(?: [\w -]*)?")\s+style="[^"]*"')
 
-    folder = ""
 
-    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        match = re.fullmatch(r"(.*?)\s*<([^<>]+)>", self.text, flags=re.S)
-        title, target = (match.group(1), match.group(2)) if match else (None, self.text)
-        target = target.strip()
-        if not target.endswith(".ipynb"):
-            target += ".ipynb"
-        path_in_repo = f"{self.folder}/{target}" if self.folder else target
-        if not (Path(self.env.srcdir) / path_in_repo).is_file():
+def resolve_notebook_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Colab links to the site's chapters become internal; missing notebooks are errors."""
+    prefix = colab_url(app.config.html_theme_options or {}, "")
+    for node in doctree.findall(nodes.reference):
+        uri = node.get("refuri", "")
+        if not uri.startswith(prefix):
+            continue
+        path, _, fragment = uri[len(prefix) :].partition("#")
+        if not (Path(app.srcdir) / path).is_file():
             logger.warning(
-                f"{self.name}: {path_in_repo} does not exist in the repository",
-                location=self.get_location(),
+                f"a link points to {path}, which does not exist in the repository",
+                location=node,
             )
-        theme = self.config.html_theme_options or {}
-        try:
-            url = colab_url(theme, path_in_repo)
-        except ValueError as exc:
-            msg = self.inliner.reporter.error(str(exc), line=self.lineno)
-            return [], [msg]
-        text = title or f"{path_in_repo} (opens in Colab)"
-        return [nodes.reference(self.rawtext, text, refuri=url, classes=["colab-link"])], []
-
-
-class ExerciseRole(ColabRole):
-    """``{exercise}`03_responsibilities```: a notebook of ``exercises/`` on Colab."""
-
-    folder = "exercises"
+            continue
+        target = path.removesuffix(".ipynb")
+        if path.endswith(".ipynb") and target in app.env.found_docs:
+            node["refuri"] = app.builder.get_relative_uri(docname, target) + (
+                f"#{fragment}" if fragment else ""
+            )
+            node["internal"] = True
+    for node in doctree.findall(nodes.raw):
+        if "html" in node.get("format", "").split():
+            text = node.astext()
+            new = _ADMONITION_STYLE.sub(r"\1", text)
+            if new != text:
+                node.replace_self(nodes.raw("", new, format=node["format"]))
 
 
 def set_default_mode(
@@ -104,7 +107,6 @@ KERNEL_ENVIRONMENT = {
 def setup(app: Sphinx) -> dict[str, Any]:
     for name, value in KERNEL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    app.add_role("colab", ColabRole())
-    app.add_role("exercise", ExerciseRole())
+    app.connect("doctree-resolved", resolve_notebook_links)
     app.connect("html-page-context", set_default_mode)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

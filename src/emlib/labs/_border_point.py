@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contourpy
 import numpy as np
 
 from .. import GaussianMixture, KMeans, MixtureParams, e_step, sample_mixture, squared_distances
@@ -115,6 +116,33 @@ class BorderPointState:
         )
 
 
+def _border_limits(state) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Limits that hold the data, the GMM's ellipses and the closed loops of its border.
+
+    With unequal covariances the GMM border (responsibility 0.5) is a closed curve around
+    the tighter cluster, which can reach past the data: the limits grow to hold it.
+    """
+    (x0, x1), (y0, y1) = data_limits(state.X, 0.05)
+    boxes = []
+    for mean, cov in zip(state.gmm_means, state.gmm_covariances, strict=True):
+        half = N_STD * np.sqrt(np.diag(np.asarray(cov, float))[:2])
+        boxes.append((np.asarray(mean, float)[:2] - half, np.asarray(mean, float)[:2] + half))
+    wx, wy = x1 - x0, y1 - y0
+    gx, gy = np.meshgrid(
+        np.linspace(x0 - wx, x1 + wx, 240), np.linspace(y0 - wy, y1 + wy, 180)
+    )
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    gamma = state.gmm.predict_proba(grid)[:, state._gm_order[0]].reshape(gx.shape)
+    for line in contourpy.contour_generator(gx, gy, gamma).lines(0.5):
+        if len(line) > 2 and np.allclose(line[0], line[-1]):  # a closed loop
+            boxes.append((line.min(axis=0), line.max(axis=0)))
+    lo = np.min([np.array([x0, y0]), *(b[0] for b in boxes)], axis=0)
+    hi = np.max([np.array([x1, y1]), *(b[1] for b in boxes)], axis=0)
+    pad = 0.03 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
 class BorderPointView(LabView):
     """Left: the data, the GMM ellipses, both borders, the point; right: membership bars."""
 
@@ -124,7 +152,7 @@ class BorderPointView(LabView):
         ax, ax_bar = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
         self.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.88, wspace=0.22)
         colors = component_colors(2)
-        xlim, ylim = data_limits(state.X, 0.05)
+        xlim, ylim = _border_limits(state)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         style_axes(ax)
@@ -265,8 +293,8 @@ def border_point(point=(0.0, 0.0), *, seed: int = 0, mode: str | None = None):
     from ._live import LabWidget, button, slider
 
     controls = {
-        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="300px"),
-        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="300px"),
+        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="250px"),
+        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="250px"),
         "reset": button("Reset", "Back to the starting position"),
     }
 

@@ -220,13 +220,15 @@ class BreakItView(LabView):
             fontsize=8,
             va="bottom",
         )
+        # Bottom right: below the log-likelihood, which climbs (most steeply when it runs
+        # away), so the label never sits on the curve.
         self.alarm = ax_ll.text(
-            0.5,
-            0.5,
+            0.97,
+            0.04,
             "",
             transform=ax_ll.transAxes,
-            ha="center",
-            va="center",
+            ha="right",
+            va="bottom",
             fontsize=9,
             color="#A04000",
             fontweight="bold",

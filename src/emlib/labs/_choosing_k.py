@@ -176,7 +176,7 @@ class ChoosingKView(LabView):
         self.data.update(
             model.params_,
             blend_colors(model.predict_proba(state.X)),
-            title=f"fit with K = {state.selected}",
+            title=f"fit with K = {state.selected}" + _spherical_note(state, self.data.ax),
         )
         self.marker.set_xdata([state.selected, state.selected])
 
@@ -216,6 +216,22 @@ def web_config(state: ChoosingKState) -> dict:
         "n_init": state.n_init,
         "reg_covar": float(state.model.reg_covar),
     }
+
+
+def _spherical_note(state, ax) -> str:
+    """Why spherical fits of unscaled data look like bands (a second title line), or ''.
+
+    A spherical component is round in data units; when one axis spans many more units than
+    the other (Old Faithful: minutes of waiting against minutes of eruption), the panel
+    squeezes those circles into flat ellipses: horizontal bands.
+    """
+    if state.covariance_type != "spherical":
+        return ""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    ratio = (y1 - y0) / (x1 - x0) if x1 > x0 else 1.0
+    if 1 / 3 <= ratio <= 3:
+        return ""
+    return f"\naxes {max(ratio, 1 / ratio):.0f}:1 in data units: circles look like bands"
 
 
 def draw_choosing_k(state: ChoosingKState):

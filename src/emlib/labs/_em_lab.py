@@ -407,9 +407,9 @@ def em_lab(
             [(label, name) for name, label in DATASETS.items()]
             + ([("your data", "custom")] if state.data_name == "custom" else []),
             state.data_name,
-            width="270px",
+            width="240px",
         ),
-        "n_components": slider("K", state.n_components, 1, 8, 1, integer=True, width="200px"),
+        "n_components": slider("K", state.n_components, 1, 8, 1, integer=True, width="150px"),
         "covariance_type": dropdown(
             "covariance", [(t, t) for t in COVARIANCE_TYPES], state.covariance_type, width="190px"
         ),
@@ -420,8 +420,8 @@ def em_lab(
         "mean": dropdown(
             "place mean", [(f"mu_{k + 1}", k) for k in range(state.n_components)], 0, width="160px"
         ),
-        "x": slider("x", float(state.manual_means[0, 0]), x0, x1, (x1 - x0) / 100, width="220px"),
-        "y": slider("y", float(state.manual_means[0, 1]), y0, y1, (y1 - y0) / 100, width="220px"),
+        "x": slider("x", float(state.manual_means[0, 0]), x0, x1, (x1 - x0) / 100, width="210px"),
+        "y": slider("y", float(state.manual_means[0, 1]), y0, y1, (y1 - y0) / 100, width="210px"),
         "step": button("Step (E + M)", "One EM iteration"),
         "run": button("Run", "Iterate until convergence"),
         "reset": button("Reset", "Back to the starting means"),

@@ -4,6 +4,14 @@ Only core ipywidgets are used (Button, sliders, Dropdown, IntText, HTML, Image, 
 ways that behave the same on ipywidgets 7.7.1 (Colab) and 8.x (JupyterLab 4, VS Code).
 The figure is rendered to PNG bytes and shown in a ``widgets.Image``: a redraw replaces
 the image in place, so nothing stacks up in Colab, and no matplotlib backend is involved.
+
+The image is shown at its natural CSS size (the view's ``figsize`` at ``dpi`` CSS pixels per
+inch, e.g. 608 x 248 px), never stretched to the width of the output area; it is rendered at
+:data:`PIXEL_RATIO` times that size, so that it stays sharp on HiDPI screens. It only shrinks
+(keeping its aspect ratio) when the output area is narrower than that.
+
+Controls are laid out in rows that must fit, without wrapping, in :data:`ROW_WIDTH` CSS
+pixels: the output area of JupyterLab or Colab in a 1024-pixel window with a sidebar open.
 """
 
 from __future__ import annotations
@@ -15,6 +23,12 @@ from typing import Any
 import ipywidgets as widgets
 
 from ._framework import LabView
+
+#: Device pixels per CSS pixel of the live image (2: sharp on HiDPI screens).
+PIXEL_RATIO = 2
+#: Width (CSS px) that a row of controls must fit in: a notebook's output area in a
+#: 1024-pixel-wide window with the file browser open (JupyterLab 4: about 640 px).
+ROW_WIDTH = 600
 
 
 def _layout(**kwargs) -> widgets.Layout:
@@ -115,13 +129,13 @@ class LabWidget(widgets.VBox):
     ) -> None:
         self.state = state
         self.view_cls = view_cls
-        self.view = view_cls(state, blit=True)
+        self.view = view_cls(state, blit=True, dpi=view_cls.dpi * PIXEL_RATIO)
         self.controls = dict(controls)
         self.error: str | None = None
         self.syncing = False
         self._describe = describe or (lambda s: s.describe())
         self._sync = sync
-        self.image = widgets.Image(format="png", layout=_layout(max_width="100%", height="auto"))
+        self.image = widgets.Image(format="png", layout=_layout(**self.image_size(view_cls)))
         self.status = widgets.HTML(value="")
         heading = widgets.HTML(value=f"<b>{html.escape(title)}</b>")
         boxes = [
@@ -133,6 +147,18 @@ class LabWidget(widgets.VBox):
         ]
         super().__init__([heading, *boxes, self.image, self.status])
         self.refresh()
+
+    @staticmethod
+    def image_size(view_cls: type[LabView]) -> dict[str, str]:
+        """Layout of the image: its natural CSS size, shrinking (never growing) to fit."""
+        width = round(view_cls.figsize[0] * view_cls.dpi)
+        return {
+            "width": f"{width}px",
+            "height": "auto",
+            "max_width": "100%",
+            # height: auto keeps the aspect ratio when max-width shrinks the image
+            "object_fit": "contain",
+        }
 
     # -------------------------------------------------------------- wiring helpers
     def run(self, action: Callable[[], Any]) -> None:

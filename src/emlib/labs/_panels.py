@@ -52,8 +52,13 @@ class MixturePanel:
     """Scatter of the data coloured per point, one ellipse and one mean marker per component.
 
     Everything that changes (point colours, ellipses, means, the title line) is registered
-    as animated with the renderer; the axes themselves are static.
+    as animated with the renderer. The axes hold the data; when an ellipse reaches past
+    them (wide starting covariances), they grow to hold it too, and shrink back when it no
+    longer needs the room: nothing a panel draws is cut off by its axes.
     """
+
+    #: Room left around an ellipse that sets the limits (fraction of the axis range).
+    ELLIPSE_MARGIN = 0.03
 
     def __init__(
         self,
@@ -70,8 +75,10 @@ class MixturePanel:
     ) -> None:
         self.ax = ax
         self.X = X
+        self.renderer = renderer
         self.colors = component_colors(n_components)
         xlim, ylim = limits if limits is not None else data_limits(X)
+        self.base_limits = (tuple(xlim), tuple(ylim))
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_xlabel(feature_names[0], fontsize=8, labelpad=1)
@@ -136,6 +143,27 @@ class MixturePanel:
             ellipse.set_visible(j < k and params is not None)
         if title is not None:
             self.title.set_text(title)
+        self._fit_limits(params if k and self.ellipses else None)
+
+    def _fit_limits(self, params) -> None:
+        """Limits that hold the data and every ellipse shown (redraw the axes if they change)."""
+        (x0, x1), (y0, y1) = self.base_limits
+        if params is not None:
+            means = np.asarray(params.means, float)[:, :2]
+            covs = np.asarray(params.full_covariances(), float)[:, :2, :2]
+            half = N_STD * np.sqrt(np.maximum(np.diagonal(covs, axis1=1, axis2=2), 0.0))
+            lo, hi = (means - half).min(axis=0), (means + half).max(axis=0)
+            if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
+                pad = self.ELLIPSE_MARGIN * np.maximum(
+                    np.array([x1 - x0, y1 - y0]), hi - lo
+                )
+                x0, y0 = min(x0, float(lo[0] - pad[0])), min(y0, float(lo[1] - pad[1]))
+                x1, y1 = max(x1, float(hi[0] + pad[0])), max(y1, float(hi[1] + pad[1]))
+        limits = ((x0, x1), (y0, y1))
+        if limits != (self.ax.get_xlim(), self.ax.get_ylim()):
+            self.ax.set_xlim(x0, x1)
+            self.ax.set_ylim(y0, y1)
+            self.renderer.invalidate()
 
 
 def _nice_ceiling(value: float) -> float:
@@ -188,9 +216,16 @@ class CurvePanel:
             for proxy in proxies:
                 proxy.set_visible(False)
         renderer.add_animated(*self.lines)
-        ax.set_xlim(*(xlim or (0, min_xmax)))
+        ax.set_xlim(*self._padded(xlim or (0, min_xmax)))
         ax.set_ylim(0, 1)
         self._limits = None
+
+    #: Room on each side of the x range (fraction): the first and last markers stay whole.
+    X_MARGIN = 0.04
+
+    def _padded(self, xlim: tuple[float, float]) -> tuple[float, float]:
+        pad = self.X_MARGIN * (xlim[1] - xlim[0])
+        return (float(xlim[0] - pad), float(xlim[1] + pad))
 
     def set_data(self, index: int, x, y) -> None:
         self.lines[index].set_data(np.asarray(x, float), np.asarray(y, float))
@@ -206,6 +241,7 @@ class CurvePanel:
         else:
             xmax = float(xs.max()) if xs.size else 0.0
             xlim = (0.0, _nice_ceiling(max(self.min_xmax, xmax)))
+        xlim = self._padded(xlim)
         if ys.size:
             lo, hi = float(ys.min()), float(ys.max())
         else:

@@ -201,8 +201,8 @@ def responsibilities(point=(0.0, 0.5), *, params=None, mode: str | None = None):
 
     (x0, x1), (y0, y1) = mixture_limits(state.params)
     controls = {
-        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="300px"),
-        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="300px"),
+        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="250px"),
+        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="250px"),
         "reset": button("Reset", "Back to the starting position"),
     }
 

@@ -266,7 +266,7 @@ def sampling(weights=(0.5, 0.3, 0.2), *, seed: int = 0, mode: str | None = None)
                 0.0,
                 1.0,
                 0.01,
-                width="270px",
+                width="420px",
             )
             for k in range(3)
         },
@@ -286,7 +286,7 @@ def sampling(weights=(0.5, 0.3, 0.2), *, seed: int = 0, mode: str | None = None)
         SamplingView,
         title=title,
         controls=controls,
-        rows=[["w0", "w1", "w2"], ["draw1", "draw10", "draw100", "draw1000", "reset"]],
+        rows=[["w0"], ["w1"], ["w2"], ["draw1", "draw10", "draw100", "draw1000", "reset"]],
         sync=sync,
     )
     for k in range(3):
