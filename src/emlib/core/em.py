@@ -471,11 +471,12 @@ class _SufficientStatistics:
         # Per component, W_k = sqrt(r_ik) (x_i - s_k): then sum_i r_ik (x_i - s_k) is
         # sqrt(r_k) W_k, and sum_i r_ik (x_i - s_k)(x_i - s_k)^T is W_k^T W_k (one BLAS
         # product); only one (rows, d) block is alive at a time.
-        root = np.sqrt(resp)
+        root = np.sqrt(resp.T)  # (K, rows): each component's weights contiguous
+        weighted = np.empty_like(X)  # one buffer, reused by every component
         for k in range(n_components):
-            weighted = X - self.shift[k]
-            weighted *= root[:, k : k + 1]
-            self.first[k] += root[:, k] @ weighted
+            np.subtract(X, self.shift[k], out=weighted)
+            weighted *= root[k][:, np.newaxis]
+            self.first[k] += root[k] @ weighted
             self.second[k] += weighted.T @ weighted
 
     def _add_tied(self, X, resp):
