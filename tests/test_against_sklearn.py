@@ -1,8 +1,8 @@
 """emlib agrees with scikit-learn to 1e-8, from the same initial parameters.
 
-scikit-learn is a test-only dependency. Both estimators start from the same weights,
-means and precisions; after every iteration (``max_iter = t`` with ``tol = 0``) and at
-convergence, parameters, responsibilities and the lower bound must agree.
+Both estimators start from the same weights, means and precisions; after every iteration
+(``max_iter = t`` with ``tol = 0``) and at convergence, parameters, responsibilities and the
+lower bound must agree.
 """
 
 import warnings

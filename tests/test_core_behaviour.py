@@ -177,3 +177,61 @@ def test_datasets_have_truth():
         assert isinstance(ds.params, emlib.MixtureParams)
         again = maker(100, random_state=0)
         np.testing.assert_array_equal(ds.X, again.X)
+
+
+def test_log_joint_is_log_weight_plus_log_density():
+    ds = emlib.make_overlapping(200, random_state=1)
+    params = emlib.MixtureParams(
+        [0.2, 0.3, 0.5], [[0, 0], [2, 2], [-2, 1]], [1.0, 0.5, 2.0], "spherical"
+    )
+    joint = emlib.log_joint(ds.X, params)
+    expected = np.log(params.weights) + emlib.component_log_densities(ds.X, params)
+    np.testing.assert_allclose(joint, expected, rtol=1e-12, atol=1e-12)
+    log_resp, log_prob = emlib.log_responsibilities(ds.X, params)
+    np.testing.assert_allclose(emlib.logsumexp_rows(joint), log_prob, rtol=1e-12)
+    np.testing.assert_allclose(joint - log_prob[:, None], log_resp, atol=1e-12)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        emlib.log_joint(np.ones((4, 3)), params)
+
+
+def test_matched_accuracy_renames_labels():
+    truth = np.array([0, 0, 1, 1, 2, 2])
+    assert emlib.matched_accuracy([2, 2, 0, 0, 1, 1], truth) == 1.0
+    assert emlib.matched_accuracy([2, 2, 0, 1, 1, 1], truth) == pytest.approx(5 / 6)
+    # More clusters than true components: the extra cluster matches nothing.
+    assert emlib.matched_accuracy([0, 0, 1, 1, 3, 2], truth) == pytest.approx(5 / 6)
+    with pytest.raises(ValueError, match="same length"):
+        emlib.matched_accuracy([0, 1], truth)
+    with pytest.raises(ValueError, match="labels >= 0"):
+        emlib.matched_accuracy([-1, 0, 1, 1, 2, 2], truth)
+
+
+def test_run_em_returns_a_named_run_that_the_estimator_keeps():
+    from emlib.core.fit import EMRun, run_em
+
+    X = emlib.make_blobs(150, random_state=2).X
+    gm = emlib.GaussianMixture(3, random_state=0, tol=1e-6).fit(X)
+    start = emlib.GaussianMixture(3, random_state=0, max_iter=0).fit(X).params_
+    run = run_em(X, start, reg_covar=1e-6, tol=1e-6, max_iter=100)
+    assert isinstance(run, EMRun) and run._fields == (
+        "params",
+        "lower_bound",
+        "lower_bounds",
+        "n_iter",
+        "converged",
+        "history",
+    )
+    fitted = (gm.n_iter_, gm.converged_, gm.lower_bound_)
+    assert (run.n_iter, run.converged, run.lower_bound) == fitted
+    np.testing.assert_array_equal(run.params.means, gm.means_)
+
+
+def test_random_initialisation_is_streamed_but_draws_as_one_array():
+    from emlib.core.fit import initial_params
+
+    X = emlib.make_blobs(40_000, random_state=3).X  # several chunks
+    ours = initial_params(X, 4, "full", 1e-6, "random", np.random.default_rng(7))
+    resp = np.random.default_rng(7).uniform(size=(len(X), 4))
+    reference = emlib.m_step(X, resp / resp.sum(axis=1, keepdims=True), "full", 1e-6)
+    np.testing.assert_allclose(ours.means, reference.means, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.covariances, reference.covariances, rtol=0, atol=1e-12)

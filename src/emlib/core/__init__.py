@@ -5,6 +5,7 @@ Everything here is re-exported by :mod:`emlib`. The estimators built on it
 :mod:`emlib.estimators`, the only module of emlib that imports scikit-learn.
 """
 
+from ._validation import COVARIANCE_TYPES
 from .bernoulli import (
     BernoulliEMResult,
     BernoulliMixtureParams,
@@ -51,6 +52,7 @@ from .metrics import matched_accuracy
 from .selection import aic, bic
 
 __all__ = [
+    "COVARIANCE_TYPES",
     "BernoulliEMResult",
     "BernoulliMixtureParams",
     "CovarianceError",

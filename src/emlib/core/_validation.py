@@ -11,7 +11,9 @@ import numbers
 
 import numpy as np
 
+#: The covariance types, defined here once (exported as ``emlib.COVARIANCE_TYPES``).
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+#: The ways :class:`emlib.GaussianMixture` can initialise its responsibilities.
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 
 

@@ -247,6 +247,34 @@ def log_joint(X, params: MixtureParams) -> np.ndarray:
     return _log_joint(check_data(X, n_features=params.n_features), params)
 
 
+# Reductions along the rows of an (n, K) block, one column at a time. With few columns,
+# numpy's ``a.max(axis=1)`` pays a loop per row and is many times slower than K whole-column
+# operations; the column order is the order numpy adds a short row in, so sums agree.
+def _row_max(a: np.ndarray) -> np.ndarray:
+    top = a[:, 0].copy()
+    for k in range(1, a.shape[1]):
+        np.maximum(top, a[:, k], out=top)
+    return top
+
+
+def _row_sum(a: np.ndarray) -> np.ndarray:
+    total = a[:, 0].copy()
+    for k in range(1, a.shape[1]):
+        total += a[:, k]
+    return total
+
+
+def _row_argmax(a: np.ndarray) -> np.ndarray:
+    """First index of the row maximum, as ``a.argmax(axis=1)`` (rows without NaN)."""
+    top = a[:, 0].copy()
+    index = np.zeros(a.shape[0], dtype=np.intp)
+    for k in range(1, a.shape[1]):
+        better = a[:, k] > top
+        index[better] = k
+        np.maximum(top, a[:, k], out=top)
+    return index
+
+
 def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     """``log sum_k exp(a[i, k])`` for every row, without overflow or underflow.
 
@@ -262,8 +290,8 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray of shape (n,)
     """
-    top = a.max(axis=1)
-    return top + np.log(np.exp(a - top[:, None]).sum(axis=1))
+    top = _row_max(a)
+    return top + np.log(_row_sum(np.exp(a - top[:, None])))
 
 
 def _log_resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
@@ -282,12 +310,12 @@ def _resp_chunk(X: np.ndarray, params: MixtureParams) -> tuple[np.ndarray, np.nd
     sum_k e_ik`` and ``log p(x_i) = m_i + log sum_k e_ik``.
     """
     joint = _log_joint(X, params)
-    top = joint.max(axis=1, keepdims=True)
-    joint -= top
+    top = _row_max(joint)
+    joint -= top[:, None]
     resp = np.exp(joint, out=joint)
-    total = resp.sum(axis=1, keepdims=True)
-    resp /= total
-    return resp, (top + np.log(total))[:, 0]
+    total = _row_sum(resp)
+    resp /= total[:, None]
+    return resp, top + np.log(total)
 
 
 def log_responsibilities(X, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
@@ -336,7 +364,7 @@ def _predict(X: np.ndarray, params: MixtureParams) -> np.ndarray:
     n_samples = X.shape[0]
     out = np.empty(n_samples, dtype=np.intp)
     for part in _chunks(n_samples, _chunk_rows(n_samples, params.n_features * params.n_components)):
-        out[part] = _log_joint(X[part], params).argmax(axis=1)
+        out[part] = _row_argmax(_log_joint(X[part], params))
     return out
 
 
@@ -440,12 +468,16 @@ class _SufficientStatistics:
             pairs = (diff[:, :, np.newaxis] * diff[:, np.newaxis, :]).reshape(X.shape[0], -1)
             self.second += (resp.T @ pairs).reshape(n_components, n_features, n_features)
             return
-        # diff[k] = X - s_k for every component at once: shape (K, rows, d).
-        diff = X[np.newaxis] - self.shift[:, np.newaxis, :]
-        self.first += np.einsum("ik,kij->kj", resp, diff)
-        diff *= np.sqrt(resp.T)[:, :, np.newaxis]
-        # sum_i r_ik (x_i - s_k)(x_i - s_k)^T as one stacked product (W_k^T W_k).
-        self.second += np.matmul(diff.transpose(0, 2, 1), diff)
+        # Per component, W_k = sqrt(r_ik) (x_i - s_k): then sum_i r_ik (x_i - s_k) is
+        # sqrt(r_k) W_k, and sum_i r_ik (x_i - s_k)(x_i - s_k)^T is W_k^T W_k (one BLAS
+        # product); only one (rows, d) block is alive at a time.
+        root = np.sqrt(resp.T)  # (K, rows): each component's weights contiguous
+        weighted = np.empty_like(X)  # one buffer, reused by every component
+        for k in range(n_components):
+            np.subtract(X, self.shift[k], out=weighted)
+            weighted *= root[k][:, np.newaxis]
+            self.first[k] += root[k] @ weighted
+            self.second[k] += weighted.T @ weighted
 
     def _add_tied(self, X, resp):
         diff = X - self.shift[0]

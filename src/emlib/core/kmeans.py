@@ -22,7 +22,7 @@ from ._validation import (
     check_positive_int,
     check_random_state,
 )
-from .em import MixtureParams, _chunk_rows, _chunks, log_responsibilities, m_step
+from .em import MixtureParams, _chunk_rows, _chunks, _row_argmax, log_responsibilities, m_step
 
 
 def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -123,7 +123,7 @@ def _nearest(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray
     for part in _chunks(n_samples, rows):
         diff = X[part, None, :] - centers[None]
         dist = np.einsum("ikj,ikj->ik", diff, diff)
-        labels[part] = dist.argmin(axis=1)
+        labels[part] = _row_argmax(-dist)
         closest[part] = dist[np.arange(dist.shape[0]), labels[part]]
     return labels, closest
 
