@@ -1009,8 +1009,11 @@ export function runLoop(step, opts = {}) {
   };
   const tick = (now) => {
     if (frame === null) return;
-    if (now - last >= interval - 1) {
-      last = now;
+    // Half a 60-Hz frame of slack, and steps paced on a fixed clock (a late frame makes the
+    // next step come sooner): the rate holds at 1000 / interval whether the browser draws at
+    // 30, 60 or 120 Hz, and a frame that is a little early or late does not skip a step.
+    if (now - last >= interval - 8) {
+      last = now - last > 2 * interval ? now : last + interval;
       if (step() === false) {
         stop();
         return;
