@@ -1,10 +1,11 @@
-"""How responsive the widget labs are, and how heavy their static players are.
+"""How responsive the widget labs are, and how heavy their website output is.
 
 For every lab, the time of its main interaction as the reader feels it: pressing the
 button (or moving the slider) through the widget, which runs the state's method with
 emlib's EM functions, redraws the figure, encodes the PNG and updates the status line.
 The requirement is a median of at most 30 ms for one E + M step and redraw with N = 500
-points and K = 3. Then, per lab, the build time and size of the website's static player.
+points and K = 3. Then, per lab, the build time and size of its website output (a WebLab:
+JSON config and still image; the browser's speed is benchmarks/bench_site_labs.py).
 
 Run (no kernel needed)::
 
@@ -20,6 +21,7 @@ fight over the cores. ``--blas-threads`` keeps the environment as it is.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -197,18 +199,20 @@ def interactions(repeat: int) -> list[tuple[str, str, dict]]:
     return rows
 
 
-def static_players() -> list[tuple[str, int, int, float]]:
+def web_labs() -> list[tuple[str, int, int, float]]:
+    """Per lab, its website output (a WebLab): config size, HTML size, build time."""
     rows = []
     for name, make in labs.LABS.items():
         t0 = time.perf_counter()
-        player = make(mode="static")
-        rows.append((name, player.n_frames, player.nbytes, time.perf_counter() - t0))
+        web = make(mode="static")
+        config = len(json.dumps(web.config, separators=(",", ":")).encode("utf-8"))
+        rows.append((name, config, web.nbytes, time.perf_counter() - t0))
     return rows
 
 
 def report(repeat: int) -> str:
     rows = interactions(repeat)
-    static = static_players()
+    static = web_labs()
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("n/a",) * 3
     lines = [
         "# Lab benchmarks",
@@ -247,18 +251,19 @@ def report(repeat: int) -> str:
         "Refits (k-means versus GMM, choosing K) fit new models on purpose and are not "
         "held to the 30 ms budget.",
         "",
-        "## Static players (the website)",
+        "## The labs' website output (built once per book build)",
         "",
-        "| lab | frames | HTML size (kB) | build time (s) |",
+        "| lab | JSON config (kB) | HTML with the still image (kB) | build time (s) |",
         "|---|---:|---:|---:|",
     ]
-    for name, frames, nbytes, seconds in static:
-        lines.append(f"| {name} | {frames} | {nbytes / 1e3:.0f} | {seconds:.1f} |")
+    for name, config, nbytes, seconds in static:
+        lines.append(f"| {name} | {config / 1e3:.0f} | {nbytes / 1e3:.0f} | {seconds:.1f} |")
     lines += [
         "",
-        f"Every player is capped at {labs.MAX_STATIC_BYTES / 1e6:.1f} MB "
-        "(`emlib.labs.MAX_STATIC_BYTES`, checked in `tests/test_labs.py`), so a chapter "
-        "with one or two labs stays under the 3 MB page budget.",
+        f"Each lab's HTML is capped at {labs.MAX_WEB_BYTES / 1e3:.0f} kB "
+        "(`emlib.labs.MAX_WEB_BYTES`, checked in `tests/test_labs.py`); a chapter page with "
+        "its labs must stay under 1 MB (`tests/test_site_labs.py`). How fast the labs run in "
+        "the browser: `benchmarks/bench_site_labs.py`.",
         "",
     ]
     return "\n".join(lines)

@@ -243,7 +243,7 @@ export function mount(root, config) {
     if (init === "manual") init = "random";
     startMeans = drawnMeans();
     restart();
-    sync();
+    sync(true);
     say(`New start. ${startText()}`);
   }, { title: "A new start: the next seed" });
   const row4 = ui.el("div", { class: "emlib-live-controls" }, shell.controls);
@@ -264,7 +264,7 @@ export function mount(root, config) {
       previous = null;
       buildFigure();
       restart(false);
-      sync();
+      sync(true);
       expNote.textContent = e.note;
       say(`Experiment: ${e.label}. ${e.note}`);
     },
@@ -328,14 +328,17 @@ export function mount(root, config) {
     return `Start: ${what}; iteration 0, log p(X) = ${ui.fmt(run.logLikelihood)}.`;
   }
 
-  function sync() {
+  function sync(keepExperiment = false) {
     dataSel.set(ds.name);
     kSlider.set(K);
     covSel.set(covType);
     initSel.set(init);
     seedSlider.set(seed);
     tolSel.set(String(tol));
-    expSel.set("");
+    if (!keepExperiment) {
+      expSel.set("");
+      expNote.textContent = "";
+    }
     draw();
   }
 

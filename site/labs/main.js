@@ -71,10 +71,15 @@ export async function mountLab(root) {
     if (!NAME.test(name)) throw new Error(`"${name}" is not a lab name`);
     const node = root.querySelector("script.emlib-lab-config");
     if (!node) throw new Error("the lab has no configuration (script.emlib-lab-config)");
+    const t0 = performance.now();
     const config = JSON.parse(node.textContent);
     const module = await import(`./${name}.js`);
     if (typeof module.mount !== "function") throw new Error(`${name}.js has no mount(root, config)`);
+    const t1 = performance.now();
     const api = await module.mount(root, config);
+    // For benchmarks: how long the lab's module took to load and its mount() to run.
+    performance.measure(`emlib-lab-load:${name}`, { start: t0, end: t1 });
+    performance.measure(`emlib-lab-mount:${name}`, { start: t1, end: performance.now() });
     if (!api || typeof api.state !== "function") {
       throw new Error(`${name}.js mount() must return an object with a state() method`);
     }
