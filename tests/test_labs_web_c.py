@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 import emlib
+from emlib import matched_accuracy
 from emlib.labs import BreakItState, ConvergenceState, EMLabState, KMeansVsGMMState
 from emlib.labs._break_it import web_config as break_it_config
 from emlib.labs._convergence import web_config as convergence_config
 from emlib.labs._em import initial_means, initial_params
 from emlib.labs._em_lab import web_config as em_lab_config
-from emlib.labs._kmeans_vs_gmm import matched_accuracy
 from emlib.labs._kmeans_vs_gmm import web_config as kmeans_vs_gmm_config
 
 

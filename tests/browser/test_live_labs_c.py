@@ -18,8 +18,8 @@ import pytest
 from labdrive import Lab, LabPages
 
 import emlib
+from emlib import matched_accuracy
 from emlib.labs._em import initial_indices, initial_params, load_dataset
-from emlib.labs._kmeans_vs_gmm import matched_accuracy
 
 pytestmark = pytest.mark.book  # needs the built website (see tests/conftest.py)
 

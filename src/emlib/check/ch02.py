@@ -223,7 +223,8 @@ def _label_posterior(x: Any, weights: Any, means: Any, stds: Any) -> np.ndarray:
 def _normalised_over_points(x: Any, weights: Any, means: Any, stds: Any) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
     params = _params_1d(weights, means, stds)
-    joint = np.exp(np.log(params.weights) + emlib.component_log_densities(x, params))
+    with np.errstate(divide="ignore"):
+        joint = np.exp(emlib.log_joint(x, params))
     return joint / joint.sum(axis=0, keepdims=True)
 
 
@@ -311,7 +312,7 @@ def _complete_log_likelihood(X: Any, z: Any, params: emlib.MixtureParams) -> flo
 
 
 def _log_joint(X: Any, params: emlib.MixtureParams) -> np.ndarray:
-    return np.log(params.weights) + emlib.component_log_densities(X, params)
+    return emlib.log_joint(X, params)
 
 
 def _picked(values: np.ndarray, z: Any) -> np.ndarray:

@@ -155,8 +155,7 @@ def _softmax_rows(log_values: np.ndarray, axis: int = 1) -> np.ndarray:
 
 
 def _log_joint(X: Any, params: emlib.MixtureParams) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.log(params.weights) + emlib.component_log_densities(X, params)
+    return emlib.log_joint(X, params)
 
 
 def _overlapping_case(rng: np.random.Generator) -> dict[str, Any]:

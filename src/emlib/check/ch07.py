@@ -65,13 +65,11 @@ def faithful_start() -> tuple[np.ndarray, emlib.MixtureParams]:
 
 def _log_joint(X: Any, params: emlib.MixtureParams, weights: str = "log") -> np.ndarray:
     """``log pi_k + log N(x_i | mu_k, Sigma_k)``; ``weights`` "none" or "raw" for mistakes."""
-    log_dens = emlib.component_log_densities(X, params)
     if weights == "none":
-        return log_dens
+        return emlib.component_log_densities(X, params)
     if weights == "raw":
-        return np.asarray(params.weights) + log_dens
-    with np.errstate(divide="ignore"):
-        return np.log(params.weights) + log_dens
+        return np.asarray(params.weights) + emlib.component_log_densities(X, params)
+    return emlib.log_joint(X, params)
 
 
 def _lse(a: np.ndarray) -> np.ndarray:

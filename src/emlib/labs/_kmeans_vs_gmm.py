@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .. import ConvergenceWarning, GaussianMixture, KMeans, MixtureParams
+from .. import ConvergenceWarning, GaussianMixture, KMeans, MixtureParams, matched_accuracy
 from ..plotting import blend_colors, component_colors
 from ._em import (
     COVARIANCE_TYPES,
@@ -27,16 +27,6 @@ def permute_params(params: MixtureParams, order) -> MixtureParams:
     order = np.asarray(order)
     cov = params.covariances if params.covariance_type == "tied" else params.covariances[order]
     return MixtureParams(params.weights[order], params.means[order], cov, params.covariance_type)
-
-
-def matched_accuracy(labels: np.ndarray, truth: np.ndarray, n_components: int) -> float:
-    """Fraction of samples whose label equals the true component, after the best
-    one-to-one renaming of the labels (Hungarian algorithm on the contingency table)."""
-    size = max(n_components, int(truth.max()) + 1)
-    table = np.zeros((size, size))
-    np.add.at(table, (labels, truth), 1)
-    rows, cols = linear_sum_assignment(-table)
-    return float(table[rows, cols].sum() / len(labels))
 
 
 class KMeansVsGMMState:
