@@ -168,7 +168,8 @@ def test_no_n_by_k_array_in_fit_predict_or_score_samples():
     of fixed size only); predict_proba returns one, by definition."""
     rng = np.random.default_rng(0)
     n, k = 150_000, 32
-    data = rng.normal(size=(n, 2)) + rng.integers(0, 4, size=(n, 1)) * 3.0
+    # k separated clusters, so that the k-means initialisation (tested too) converges fast
+    data = rng.uniform(-100, 100, size=(k, 2))[rng.integers(k, size=n)] + rng.normal(size=(n, 2))
     limit = 0.5 * n * k * 8
 
     def peak(fn):
@@ -182,6 +183,7 @@ def test_no_n_by_k_array_in_fit_predict_or_score_samples():
     seeds = emlib.kmeans_plusplus(data[:5000], k, random_state=0)[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # means_init alone: weights and covariances come from the k-means initialisation
         gm = emlib.GaussianMixture(k, means_init=seeds, max_iter=2, random_state=0)
         assert peak(lambda: gm.fit(data)) < limit
         start = dict(weights_init=gm.weights_, means_init=gm.means_, precisions_init=gm.precisions_)
