@@ -55,7 +55,6 @@ __all__ = [
 ]
 
 ASSIGNMENT = "ch08"
-_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 
 # --------------------------------------------------------------------------- 8.1 parameters
@@ -71,7 +70,7 @@ def _random_size_case(rng: np.random.Generator) -> dict[str, Any]:
     return {
         "n_components": int(rng.integers(2, 9)),
         "n_features": int(rng.integers(2, 11)),
-        "covariance_type": str(rng.choice(_COVARIANCE_TYPES)),
+        "covariance_type": str(rng.choice(emlib.COVARIANCE_TYPES)),
     }
 
 
@@ -295,7 +294,7 @@ def _random_k_case(rng: np.random.Generator) -> dict[str, Any]:
         "mean_log_likelihoods": rng.uniform(-8.0, 1.0) + np.concatenate([[0.0], np.cumsum(gains)]),
         "n_samples": int(rng.integers(50, 5000)),
         "n_features": int(rng.integers(1, 6)),
-        "covariance_type": str(rng.choice(_COVARIANCE_TYPES)),
+        "covariance_type": str(rng.choice(emlib.COVARIANCE_TYPES)),
     }
 
 
@@ -408,10 +407,9 @@ CHOOSE_K = register(
 
 def _log_density(params: emlib.MixtureParams, X: Any, weights: bool = True) -> np.ndarray:
     """``log p(x_i | θ)`` (``weights=False``: the mistake that leaves out the weights)."""
-    log_joint = emlib.component_log_densities(X, params)
     if weights:
-        log_joint = log_joint + np.log(params.weights)
-    return emlib.logsumexp_rows(log_joint)
+        return emlib.logsumexp_rows(emlib.log_joint(X, params))
+    return emlib.logsumexp_rows(emlib.component_log_densities(X, params))
 
 
 def _flag_reference(params: emlib.MixtureParams, X: Any, fraction: float) -> np.ndarray:

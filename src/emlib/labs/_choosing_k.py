@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 
-from .. import ConvergenceWarning, select_n_components
+from .. import COVARIANCE_TYPES, ConvergenceWarning, select_n_components
 from ..plotting import MAX_COMPONENTS, blend_colors, style_axes
-from ._em import COVARIANCE_TYPES, DATASETS, check_covariance_type, load_dataset, web_datasets
+from ._em import DATASETS, check_covariance_type, load_dataset, web_datasets
 from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import MixturePanel, data_key, params_json
 

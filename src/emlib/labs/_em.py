@@ -27,6 +27,7 @@ from .. import (
     make_elongated,
     make_overlapping,
 )
+from ..core._validation import COVARIANCE_TYPES, check_covariance_type  # noqa: F401 (for the labs)
 from ..plotting import MAX_COMPONENTS
 
 #: Data sets offered by the labs, by name, with a label for menus.
@@ -37,7 +38,6 @@ DATASETS: dict[str, str] = {
     "old_faithful": "Old Faithful (real data)",
 }
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INITS = {
     "random": "K random data points (seed)",
     "k-means++": "k-means++ (seed)",
@@ -98,14 +98,6 @@ def check_n_components(n_components: int, n_samples: int) -> int:
     if not 1 <= k <= top:
         raise ValueError(f"n_components (K) must be between 1 and {top}; got {k}.")
     return k
-
-
-def check_covariance_type(covariance_type: str) -> str:
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(
-            f"covariance_type must be one of {COVARIANCE_TYPES}; got {covariance_type!r}."
-        )
-    return covariance_type
 
 
 def initial_indices(
