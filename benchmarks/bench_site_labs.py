@@ -431,8 +431,8 @@ def report(r: dict) -> str:
         f"{run['iterations']} EM iterations, drawn in {run['frames_with_changes']} frames over "
         f"{run['seconds']:.2f} s from the first to the last (until EM's stopping rule): "
         f"**{run['iterations_per_s']:.1f} EM frames per second**; the browser rendered "
-        f"{run['fps']:.0f} frames per second meanwhile (the lab paces EM at about 30 "
-        f"iterations per second and catches up after a late frame). Requirement: at least "
+        f"{run['fps']:.0f} frames per second meanwhile (the lab paces EM on a fixed clock, "
+        "the interval of `ui.runLoop`, and catches up after a late frame). Requirement: at least "
         f"{LIMITS['fps']:.0f} ({'meets' if fps_ok else 'MISSES'} it).",
         "",
         "### Every lab: drag its first handle on its chapter page",
