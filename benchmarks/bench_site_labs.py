@@ -409,7 +409,7 @@ def report(r: dict) -> str:
     for key, label in (
         ("handler", "pointermove handler (new start, E-step, log-likelihood, DOM updates)"),
         ("raf", "animation-frame work it queued"),
-        ("render", "rendering of the next frame (style, layout, paint)"),
+        ("render", "rendering of the next frame (style, layout, paint, compositor commit)"),
         ("work", "**work: all of the above**"),
         ("latency", "latency: event timestamp to the end of the next frame (includes vsync wait)"),
     ):
@@ -431,8 +431,8 @@ def report(r: dict) -> str:
         f"{run['iterations']} EM iterations, drawn in {run['frames_with_changes']} frames over "
         f"{run['seconds']:.2f} s from the first to the last (until EM's stopping rule): "
         f"**{run['iterations_per_s']:.1f} EM frames per second**; the browser rendered "
-        f"{run['fps']:.0f} frames per second meanwhile (the lab draws an iteration every "
-        f"other 60-Hz frame, by design at most 30 per second). Requirement: at least "
+        f"{run['fps']:.0f} frames per second meanwhile (the lab paces EM on a fixed clock, "
+        "the interval of `ui.runLoop`, and catches up after a late frame). Requirement: at least "
         f"{LIMITS['fps']:.0f} ({'meets' if fps_ok else 'MISSES'} it).",
         "",
         "### Every lab: drag its first handle on its chapter page",
