@@ -1,14 +1,13 @@
 """Everything a lab draws lies inside its axes, and its labels do not sit on its data.
 
-For each lab, the frames that the website records (the lab's static mode) are drawn with the
-lab's view, and every axes is checked: the patches' and the lines' extents (with their
-markers) against the axes' box, and the text labels placed in the axes against the data
-points of the lines there.
+For each lab, its live (notebook) version is driven as a reader would (every slider to its
+ends, menus, buttons, Reset) and after every change each axes of its figure is checked: the
+patches' and the lines' extents (with their markers) against the axes' box, and the text
+labels placed in the axes against the data points of the lines there.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
@@ -18,26 +17,41 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from emlib import labs
-from emlib.labs import _framework
 
 #: Slack (display pixels) for antialiasing and line caps.
 TOLERANCE_PX = 1.0
 
 
-def recorded_frames(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[type, list[Any]]:
-    """The view class and the recorded states of the lab ``name`` (as the website has them)."""
-    captured: dict[str, Any] = {}
+def _interactions(lab) -> list[tuple[str, Any]]:
+    """A reader's session with a live lab: every control moved to its extremes or clicked.
 
-    def capture(view_cls, frames, **kwargs):
-        captured["view"], captured["states"] = view_cls, [state for state, _ in frames]
-        return None
+    Sliders go to their minimum and maximum (the far-away point, the largest K), menus
+    through their first options, buttons are pressed (steps a few times), and Reset last.
+    Each entry is ``(what was done, a function that does it)``.
+    """
+    import ipywidgets as widgets
 
-    module = importlib.import_module(labs.LABS[name].__module__)
-    monkeypatch.setattr(module, "static_lab", capture)
-    monkeypatch.setattr(_framework, "static_lab", capture)
-    labs.LABS[name](mode="static")
-    assert captured, f"lab {name} recorded no frames"
-    return captured["view"], captured["states"]
+    actions = []
+    controls = dict(lab.controls)
+    reset = controls.pop("reset", None)
+    for key, control in controls.items():
+        if isinstance(control, (widgets.FloatSlider, widgets.IntSlider)):
+            for value in (control.min, control.max, control.value):
+                act = lambda c=control, v=value: setattr(c, "value", v)  # noqa: E731
+                actions.append((f"{key} = {value}", act))
+        elif isinstance(control, widgets.Dropdown):
+            options = [value for _, value in control.options][:3]
+            for value in [*options, control.value]:
+                act = lambda c=control, v=value: setattr(c, "value", v)  # noqa: E731
+                actions.append((f"{key} = {value!r}", act))
+        elif isinstance(control, widgets.IntText):
+            actions.append((f"{key} = 1", lambda c=control: setattr(c, "value", 1)))
+        elif isinstance(control, widgets.Button):
+            presses = 1 if "run" in key.lower() else 3
+            actions += [(f"press {control.description}", control.click)] * presses
+    if reset is not None:
+        actions.append(("press Reset", reset.click))
+    return actions
 
 
 def _inside(inner, outer, slack: float) -> bool:
@@ -109,15 +123,12 @@ def figure_problems(fig) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(labs.LABS))
-def test_lab_draws_inside_its_axes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    view_cls, states = recorded_frames(name, monkeypatch)
-    view = view_cls(states[0], blit=False, dpi=50)  # a small canvas: quicker, same geometry
-    problems = []
-    for index, state in enumerate(states):
-        if view.needs_rebuild(state):
-            view.rebuild(state)
-        view.update(state)
-        problems += [f"frame {index}: {p}" for p in figure_problems(view.fig)]
+def test_lab_draws_inside_its_axes(name: str) -> None:
+    lab = labs.LABS[name](mode="live")
+    problems = [f"at the start: {p}" for p in figure_problems(lab.view.fig)]
+    for what, act in _interactions(lab):
+        act()
+        problems += [f"after {what}: {p}" for p in figure_problems(lab.view.fig)]
     assert not problems, f"lab {name}:\n  " + "\n  ".join(problems[:12])
 
 

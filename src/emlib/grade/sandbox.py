@@ -194,8 +194,9 @@ def _python_roots() -> list[Path]:
 def _bwrap_prefix(scratch_mounts: tuple[str, ...] = ()) -> list[str]:
     """The ``bwrap`` options shared by every sandbox (no job folder, no command).
 
-    ``scratch_mounts`` (the private ``/tmp`` and home) come before the read-only binds, so
-    that a Python installation under ``/tmp`` or ``/home`` stays visible.
+    ``scratch_mounts`` (the private ``/tmp`` and home) come before the read-only binds and
+    the folders above them, so that a Python installation under ``/tmp`` or ``/home`` stays
+    visible and reachable.
     """
     args = ["bwrap", "--die-with-parent", "--new-session"]
     if os.getuid() == 0:
@@ -211,15 +212,18 @@ def _bwrap_prefix(scratch_mounts: tuple[str, ...] = ()) -> list[str]:
     else:
         args += ["--unshare-all"]
     binds = [*_python_roots(), _emlib_dir()]
+    # The private /tmp and home first: a Python installation below them (a clone in /tmp)
+    # is bound on top of them below.
+    args += scratch_mounts
     # bwrap would create the folders above a mount point private to root (0700): the
     # sandbox's user could not reach the Python installation (or its home) through them.
+    # Made after the scratch mounts, so that those under /tmp or home are made inside them.
     made: set[Path] = set()
     for path in [*binds, Path(HOME)]:
         for parent in reversed(path.parents[:-1]):
             if parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
-    args += scratch_mounts
     args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / top

@@ -284,8 +284,9 @@ class TwoCoinsView(LabView):
             linestyles="solid",
         )
         ax_map.plot([lo, hi], [lo, hi], linestyle="--", color="#777777", linewidth=0.8)
-        ax_map.set_xlim(0, 1)
-        ax_map.set_ylim(0, 1)
+        # a margin, so that a start at the edge of the slider's range keeps its whole marker
+        ax_map.set_xlim(-0.04, 1.04)
+        ax_map.set_ylim(-0.04, 1.04)
         ax_map.set_aspect("equal")
         ax_map.set_xlabel(r"$\theta_A$", fontsize=9)
         ax_map.set_ylabel(r"$\theta_B$", fontsize=9)
@@ -453,7 +454,8 @@ def two_coins(heads=HEADS, *, start=START, mode: str | None = None):
         rows=[
             ["e_step", "m_step", "step", "run", "reset"],
             ["start_a", "start_b"],
-            [f"heads_{i}" for i in range(len(state.heads))],
+            [f"heads_{i}" for i in range(len(state.heads))][:3],
+            [f"heads_{i}" for i in range(len(state.heads))][3:],
         ],
         sync=sync,
     )
