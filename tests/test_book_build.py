@@ -84,7 +84,7 @@ def _mini_book(tmp_path: Path, cells: list, intro_extra: str = "") -> Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Chapter"), *cells]
     nbformat.write(nb, root / "chapter.ipynb")
-    (root / "exercises").mkdir()  # not part of the website, but linkable with {exercise}
+    (root / "exercises").mkdir()  # not part of the website, but linked (on Colab)
     nbformat.write(nbformat.v4.new_notebook(), root / "exercises" / "ex1.ipynb")
     return root
 
@@ -96,18 +96,20 @@ def test_strict_build_passes_a_clean_book_and_allows_tagged_exceptions(
     cell = nbformat.v4.new_code_cell("raise ValueError('expected')")
     cell.metadata["tags"] = ["raises-exception"]
     cells = [nbformat.v4.new_code_cell("x = 1"), cell]
-    link = "Try {exercise}`the first exercise <ex1>`."
-    build = strict_build(_mini_book(tmp_path, cells, link))
+    # Links as scripts/nbtools.py stamps them: an exercise opens on Colab (the repository of
+    # _config.yml), a chapter of the site becomes an internal link.
+    owner, name = repository.owner_and_name
+    colab = f"https://colab.research.google.com/github/{owner}/{name}/blob/{repository.branch}"
+    links = (
+        f"Try [the first exercise]({colab}/exercises/ex1.ipynb) after "
+        f"[the chapter]({colab}/chapter.ipynb)."
+    )
+    build = strict_build(_mini_book(tmp_path, cells, links))
     assert build.returncode == 0, build.problems()
     assert "expected" in (build.html / "chapter.html").read_text(encoding="utf-8")
-    # {exercise} links to Colab, with the repository of _config.yml
-    owner, name = repository.owner_and_name
-    url = (
-        f"https://colab.research.google.com/github/{owner}/{name}/blob/"
-        f"{repository.branch}/exercises/ex1.ipynb"
-    )
     intro = (build.html / "intro.html").read_text(encoding="utf-8")
-    assert f'href="{url}"' in intro and "the first exercise</a>" in intro
+    assert f'href="{colab}/exercises/ex1.ipynb"' in intro and "the first exercise</a>" in intro
+    assert 'href="chapter.html"' in intro
 
 
 @pytest.mark.book
@@ -121,13 +123,17 @@ def test_strict_build_fails_on_a_cell_error(tmp_path: Path, strict_build) -> Non
 
 
 @pytest.mark.book
-def test_strict_build_fails_on_a_sphinx_warning_every_time(tmp_path: Path, strict_build) -> None:
-    intro = "See {ref}`no-such-label` and {exercise}`no_such_exercise`."
+def test_strict_build_fails_on_a_sphinx_warning_every_time(
+    tmp_path: Path, strict_build, repository
+) -> None:
+    owner, name = repository.owner_and_name
+    colab = f"https://colab.research.google.com/github/{owner}/{name}/blob/{repository.branch}"
+    intro = f"See {{ref}}`no-such-label` and [this]({colab}/exercises/no_such_exercise.ipynb)."
     root = _mini_book(tmp_path, [nbformat.v4.new_code_cell("x = 1")], intro)
     first = strict_build(root)
     assert first.returncode != 0, "a broken cross-reference did not fail the build"
     assert "no-such-label" in first.log
-    assert "exercises/no_such_exercise.ipynb does not exist" in first.log
+    assert "exercises/no_such_exercise.ipynb, which does not exist" in first.log
     # The page is unchanged: an incremental build would not re-read it and would "pass".
     assert strict_build(root).returncode != 0, "the warning was forgotten on rebuild"
 
