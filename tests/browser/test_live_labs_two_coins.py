@@ -71,7 +71,7 @@ def press_step_and_check(lab: Lab, s: dict, times: int) -> dict:
 
 
 def test_two_coins_mouse_steps_run_and_label_switching(lab_pages: LabPages) -> None:
-    page = lab_pages.open_lab(NAME)
+    page = lab_pages.open_lab(NAME).reload()  # other tests may have moved it
     mark = page.mark()
     lab = page.lab(NAME)
     s = lab.state()
@@ -131,7 +131,7 @@ def test_two_coins_mouse_steps_run_and_label_switching(lab_pages: LabPages) -> N
 
 
 def test_two_coins_touch_diagonal_start_stays_on_the_diagonal(phone_lab_pages: LabPages) -> None:
-    page = phone_lab_pages.open_lab(NAME)
+    page = phone_lab_pages.open_lab(NAME).reload()  # other tests may have moved it
     mark = page.mark()
     lab = page.lab(NAME)
     # A finger drags the start onto the diagonal (it snaps there); the page does not scroll.
