@@ -320,7 +320,14 @@ export function mount(root, config) {
     if (run.iteration > 0) previous = { history: run.history.slice(), text: describeRun() };
     run = new EMRun(ds.X, start, { regCovar: config.reg_covar, tol });
     failure = "";
-    sync();
+    // A drag moves only the start: touch only the controls that change (sync() rewrites
+    // every control, which costs a style pass per pointer event).
+    if (initSel.get() !== init) initSel.set(init);
+    if (expSel.get() !== "") {
+      expSel.set("");
+      expNote.textContent = "";
+    }
+    draw();
   }
 
   function startText() {
