@@ -84,13 +84,35 @@ def test_bad_arguments(kwargs, pattern):
         fit(**kwargs)
 
 
-def test_collapse_error_names_component_and_reg_covar():
+def test_collapse_during_em_warns_names_component_and_keeps_the_last_parameters():
     data = np.vstack([X, np.repeat([[9.0, 9.0]], 4, axis=0)])
     start = dict(weights_init=[0.9, 0.1], means_init=[[0, 0], [9, 9]])
-    with pytest.raises(emlib.CovarianceError, match=r"component 1 .*Increase reg_covar"):
-        # Component 1 starts on 4 identical points, so its first M-step gives it a zero
-        # covariance; without reg_covar the Cholesky factorisation must fail and say so.
-        fit(X=data, precisions_init=np.stack([np.eye(2)] * 2), reg_covar=0.0, **start)
+    precisions = np.stack([np.eye(2)] * 2)
+    # Component 1 starts on 4 identical points and soon sits on them alone, with a zero
+    # covariance: EM cannot go on, and says so; the parameters before that M-step are kept.
+    with pytest.warns(emlib.ConvergenceWarning) as caught:
+        gm = fit(X=data, precisions_init=precisions, reg_covar=0.0, **start)
+    t = gm.n_iter_
+    (message,) = [str(w.message) for w in caught]
+    assert f"iteration {t}:" in message and f"those of iteration {t - 1}," in message
+    assert "component 1 is not positive definite" in message and "Increase reg_covar" in message
+    assert not gm.converged_ and len(gm.lower_bounds_) == t
+    params = emlib.MixtureParams(start["weights_init"], start["means_init"], precisions, "full")
+    for _ in range(t - 1):
+        params = emlib.em_iteration(data, params, reg_covar=0.0).params
+    np.testing.assert_allclose(gm.covariances_, params.covariances, rtol=1e-12)
+    np.testing.assert_allclose(gm.means_, params.means, rtol=1e-12)
+    with pytest.raises(emlib.CovarianceError, match="component 1"):
+        emlib.em_iteration(data, params, reg_covar=0.0)
+    assert gm.lower_bound_ == gm.lower_bounds_[-1] == pytest.approx(gm.score(data), rel=1e-12)
+
+
+def test_collapse_of_the_initial_parameters_raises():
+    """No parameters to keep: k-means puts each component on identical points."""
+    data = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
+    for covariance_type in ("full", "tied", "diag", "spherical"):
+        with pytest.raises(emlib.CovarianceError, match=r"not positive definite.*reg_covar"):
+            fit(X=data, reg_covar=0.0, covariance_type=covariance_type, random_state=0)
     for covariance_type in ("tied", "diag", "spherical"):
         gm = fit(
             X=data, means_init=[[0, 0], [9, 9]], reg_covar=1e-6, covariance_type=covariance_type

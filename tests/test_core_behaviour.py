@@ -166,8 +166,45 @@ def test_collapse_is_kept_alive_by_reg_covar():
     assert np.isfinite(gm.lower_bound_)
     # Component 1 sits on five identical points: only reg_covar keeps it alive.
     np.testing.assert_allclose(gm.covariances_[1], 1e-6 * np.eye(2), rtol=1e-3, atol=1e-12)
-    with pytest.raises(ValueError, match=r"component 1 .*reg_covar"):
-        emlib.GaussianMixture(2, reg_covar=0.0, **start).fit(X)
+    with pytest.warns(emlib.ConvergenceWarning, match=r"component 1 .*reg_covar"):
+        collapsed = emlib.GaussianMixture(2, reg_covar=0.0, **start).fit(X)
+    assert not collapsed.converged_ and np.isfinite(collapsed.lower_bound_)
+
+
+def test_starts_that_collapse_are_not_kept_when_another_start_did_not(capsys):
+    """Three clusters and three copies of one record, ``reg_covar=0``, four random starts:
+    one is singular from the outset (skipped), one collapses onto the copies at iteration
+    17 with the highest lower bound of all (running away), two converge. A converged run is
+    kept, without a warning."""
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [
+            rng.normal(size=(50, 2)),
+            rng.normal(size=(50, 2)) + np.array([6.0, 0.0]),
+            np.repeat([[3.0, 3.0]], 3, axis=0),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning at all
+        gm = emlib.GaussianMixture(
+            3,
+            reg_covar=0.0,
+            n_init=4,
+            init_params="random_from_data",
+            random_state=0,
+            verbose=2,
+        ).fit(X)
+    report = capsys.readouterr().out
+    assert report.count("Initialisation skipped: its initial covariances are singular") == 1
+    bounds = {
+        line.split(".")[0]: float(line.rsplit(" ", 1)[1])
+        for line in report.splitlines()
+        if line.startswith("Initialisation ") and "lower bound" in line
+    }
+    collapsed = [b for outcome, b in bounds.items() if "collapsed" in outcome]
+    converged = [b for outcome, b in bounds.items() if outcome == "Initialisation converged"]
+    assert len(collapsed) == 1 and converged and collapsed[0] > max(converged)
+    assert gm.converged_ and gm.lower_bound_ == pytest.approx(max(converged), abs=1e-5)
 
 
 def test_datasets_have_truth():
@@ -220,6 +257,7 @@ def test_run_em_returns_a_named_run_that_the_estimator_keeps():
         "n_iter",
         "converged",
         "history",
+        "collapse",
     )
     fitted = (gm.n_iter_, gm.converged_, gm.lower_bound_)
     assert (run.n_iter, run.converged, run.lower_bound) == fitted

@@ -35,6 +35,7 @@ from .core import n_parameters, sample_mixture
 from .core._validation import (
     COVARIANCE_TYPES,
     INIT_PARAMS,
+    CovarianceError,
     check_matrix_array,
     check_means,
     check_n_samples,
@@ -68,6 +69,12 @@ __all__ = [
 _X_CHECKS = dict(dtype=np.float64, order="C")
 
 
+def _better(run: EMRun, best: EMRun) -> bool:
+    """Whether ``run`` is a better initialisation than ``best``: one that did not collapse
+    beats one that did (whose lower bound was running away), then the higher lower bound."""
+    return (run.collapse is None, run.lower_bound) > (best.collapse is None, best.lower_bound)
+
+
 class GaussianMixture(DensityMixin, BaseEstimator):
     """A Gaussian mixture model fitted by expectation-maximisation.
 
@@ -88,11 +95,17 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         EM stops when the lower bound (the mean log-likelihood per sample) changes by less
         than ``tol``.
     reg_covar : float, default=1e-6
-        Added to the diagonal of every covariance so that no component collapses.
+        Added to the diagonal of every covariance so that no component collapses. If a
+        component collapses all the same (an M-step leaves its covariance singular, as
+        ``reg_covar=0`` allows), EM stops at that iteration and keeps the parameters before
+        it, ``converged_`` is False and a ``ConvergenceWarning`` names the component. A
+        start whose *initial* covariances are singular is skipped; if every start is,
+        ``fit`` raises :class:`emlib.CovarianceError`.
     max_iter : int, default=100
         Maximum number of EM iterations per initialisation.
     n_init : int, default=1
-        Number of initialisations; the run with the highest lower bound is kept.
+        Number of initialisations; the run with the highest lower bound is kept (a run that
+        collapsed only if every run did).
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
         How initial responsibilities are made: from k-means labels; from the nearest of
         k-means++ centres; at random; or from the nearest of ``K`` random samples. The
@@ -252,20 +265,27 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n_init = 1 if continuing else self.n_init
         best: EMRun | None = None
+        unusable: CovarianceError | None = None
         for init in range(n_init):
             self._report_start(init)
             if continuing:
                 start, lower_bound = self.params_, self.lower_bound_
             else:
-                start = initial_params(
-                    X,
-                    self.n_components,
-                    self.covariance_type,
-                    self.reg_covar,
-                    self.init_params,
-                    rng,
-                    *inits,
-                )
+                try:
+                    start = initial_params(
+                        X,
+                        self.n_components,
+                        self.covariance_type,
+                        self.reg_covar,
+                        self.init_params,
+                        rng,
+                        *inits,
+                    )
+                except CovarianceError as error:  # a start with a singular covariance
+                    unusable = unusable or error
+                    if self.verbose:
+                        print("Initialisation skipped: its initial covariances are singular.")
+                    continue
                 lower_bound = -np.inf
             began = time.perf_counter()
             run = run_em(
@@ -280,16 +300,26 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 on_iteration=self._progress() if self.verbose else None,
             )
             self._report_end(run, time.perf_counter() - began)
-            if best is None or run.lower_bound > best.lower_bound:
+            if best is None or _better(run, best):
                 best = run
-        if not best.converged and self.max_iter > 0:
+        if best is None:  # every start was unusable: nothing to keep
+            raise unusable
+        if best.collapse:
+            warnings.warn(
+                f"EM stopped at iteration {best.n_iter}: its M-step left a covariance "
+                f"singular. {best.collapse} The fitted parameters are those of iteration "
+                f"{best.n_iter - 1}, before the collapse.",
+                ConvergenceWarning,
+                stacklevel=4,  # the caller of fit (fit -> _fit_context -> _fit)
+            )
+        elif not best.converged and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
                 "parameters, or increase max_iter, tol, or check for degenerate data. "
                 f"(EM stopped at max_iter={self.max_iter} in the best of {n_init} "
                 f"initialisation{'s' if n_init > 1 else ''}.)",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller of fit (fit -> _fit_context -> _fit)
             )
         self._set_fitted(best)
         return X
@@ -337,7 +367,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def _report_end(self, run: EMRun, seconds: float) -> None:
         if not self.verbose:
             return
-        outcome = "converged" if run.converged else "did not converge"
+        outcome = (
+            "converged"
+            if run.converged
+            else f"collapsed at iteration {run.n_iter}"
+            if run.collapse
+            else "did not converge"
+        )
         if self.verbose >= 2:
             print(
                 f"Initialisation {outcome}. time lapse {seconds:.5f}s\t "
@@ -590,4 +626,3 @@ def select_n_components(
         np.array([m.aic(X) for m in models]),
         models,
     )
-

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validation import CovarianceError
 from .em import (
     MixtureParams,
     _chunk_rows,
@@ -53,6 +54,10 @@ class EMRun(NamedTuple):
     """Whether the lower bound changed by less than ``tol`` before ``max_iter``."""
     history: list[EMRecord]
     """Parameters at every iteration (empty unless ``record_history``)."""
+    collapse: str | None = None
+    """If EM stopped because an M-step made a singular covariance: the
+    :class:`emlib.CovarianceError` message of that iteration (``params`` are then those
+    before it)."""
 
 
 def run_em(
@@ -87,8 +92,14 @@ def run_em(
     Returns
     -------
     EMRun
+        If the M-step of iteration ``t`` makes a covariance singular (a component collapsed
+        and ``reg_covar`` is too small to hold it), EM stops there: ``params`` are those of
+        iteration ``t - 1``, ``lower_bound`` is their mean log-likelihood (from the E-step
+        of iteration ``t``, which did run; ``n_iter`` is ``t``), and ``collapse`` holds the
+        error message.
     """
     n_samples = X.shape[0]
+    collapse = None
     history: list[EMRecord] = []
     lower_bounds: list[float] = []
     keep_resp = record_history and record_responsibilities
@@ -96,7 +107,15 @@ def run_em(
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         previous = lower_bound
-        step = _em_iteration(X, params, reg_covar, keep_resp)
+        try:
+            step = _em_iteration(X, params, reg_covar, keep_resp)
+        except CovarianceError as error:
+            collapse = str(error)
+            lower_bound = float(_score_samples(X, params).mean())
+            lower_bounds.append(lower_bound)
+            if on_iteration is not None:
+                on_iteration(n_iter, lower_bound, lower_bound - previous)
+            break
         if record_history:
             history.append(EMRecord(n_iter - 1, params, step.log_likelihood, step.resp))
         params = step.params
@@ -109,14 +128,15 @@ def run_em(
             converged = True
             break
     if record_history:
+        last = n_iter - 1 if collapse else n_iter  # the iteration ``params`` come from
         if keep_resp:
             log_resp, log_prob = _log_responsibilities(X, params)
-            history.append(EMRecord(n_iter, params, float(log_prob.sum()), np.exp(log_resp)))
+            history.append(EMRecord(last, params, float(log_prob.sum()), np.exp(log_resp)))
         else:
-            history.append(EMRecord(n_iter, params, float(_score_samples(X, params).sum()), None))
+            history.append(EMRecord(last, params, float(_score_samples(X, params).sum()), None))
     if max_iter == 0:
         lower_bound = float(_score_samples(X, params).mean())
-    return EMRun(params, lower_bound, lower_bounds, n_iter, converged, history)
+    return EMRun(params, lower_bound, lower_bounds, n_iter, converged, history, collapse)
 
 
 def _one_hot_blocks(labels: np.ndarray, n_components: int):
