@@ -8,6 +8,7 @@ from .. import CovarianceError
 from ..plotting import blend_colors
 from ._em import (
     EMRun,
+    RunState,
     check_covariance_type,
     check_n_components,
     initial_means,
@@ -33,7 +34,7 @@ def _check_reg(reg_covar) -> float:
     return reg
 
 
-class BreakItState:
+class BreakItState(RunState):
     """State of the break-it lab (no widgets).
 
     With few samples, many components and ``reg_covar = 0``, EM lets a component shrink
@@ -89,18 +90,6 @@ class BreakItState:
         self.collapsed: str | None = None
         self.min_variance = [float(smallest_variances(start).min())]
         self.reg_history = [(0, self.reg_covar)]
-
-    @property
-    def params(self):
-        return self.run.params
-
-    @property
-    def iteration(self) -> int:
-        return self.run.iteration
-
-    @property
-    def log_likelihood(self) -> float:
-        return self.run.log_likelihood
 
     @property
     def thinnest_component(self) -> int:

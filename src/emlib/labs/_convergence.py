@@ -7,6 +7,7 @@ import numpy as np
 from ..plotting import blend_colors
 from ._em import (
     EMRun,
+    RunState,
     check_n_components,
     initial_means,
     initial_params,
@@ -19,7 +20,7 @@ from ._panels import CurvePanel, MixturePanel, data_key, params_json
 _KIND = {"init": "start", "E": "E-step", "M": "M-step"}
 
 
-class ConvergenceState:
+class ConvergenceState(RunState):
     """State of the convergence lab (no widgets).
 
     After every half-step it logs ``log p(X)``, ``ELBO(q, theta)`` and
@@ -55,10 +56,6 @@ class ConvergenceState:
         self.seed, self.covariance_type = int(seed), covariance_type
         start = initial_params(self.X, initial_means(self.X, k, "random", seed), covariance_type)
         self.run = EMRun(self.X, start, track_elbo=True)
-
-    @property
-    def phase(self) -> str:
-        return self.run.phase
 
     @property
     def history(self):

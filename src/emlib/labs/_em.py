@@ -397,3 +397,35 @@ class EMRun:
             resp, _ = e_step(self.X, self.params)
             self._display = (self.params, resp)
         return self._display[1]
+
+
+class RunState:
+    """Base of the lab states that hold one :class:`EMRun` as ``self.run``: its current
+    parameters, responsibilities, iteration, phase and log-likelihood, read through."""
+
+    run: EMRun
+
+    @property
+    def params(self):
+        """Current parameters (``emlib.MixtureParams``)."""
+        return self.run.params
+
+    @property
+    def resp(self):
+        """Responsibilities from the last E-step, or None."""
+        return self.run.resp
+
+    @property
+    def iteration(self) -> int:
+        """M-steps done."""
+        return self.run.iteration
+
+    @property
+    def phase(self) -> str:
+        """``"init"``, ``"E"`` or ``"M"``: the last half-step."""
+        return self.run.phase
+
+    @property
+    def log_likelihood(self) -> float:
+        """``log p(X)`` under the current parameters."""
+        return self.run.log_likelihood

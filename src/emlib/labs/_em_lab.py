@@ -10,6 +10,7 @@ from ._em import (
     DATASETS,
     INITS,
     EMRun,
+    RunState,
     check_covariance_type,
     check_n_components,
     initial_means,
@@ -22,7 +23,7 @@ from ._framework import LabView, draw_state, resolve_mode, web_lab
 from ._panels import CurvePanel, MixturePanel, data_key, data_limits
 
 
-class EMLabState:
+class EMLabState(RunState):
     """State of the EM lab (no widgets).
 
     Parameters
@@ -184,18 +185,6 @@ class EMLabState:
     def reset(self) -> None:
         """Back to the starting means."""
         self.run.reset()
-
-    @property
-    def params(self):
-        return self.run.params
-
-    @property
-    def iteration(self) -> int:
-        return self.run.iteration
-
-    @property
-    def log_likelihood(self) -> float:
-        return self.run.log_likelihood
 
     def describe(self) -> str:
         done = " (converged)" if self.run.converged else ""

@@ -7,6 +7,7 @@ import numpy as np
 from ..plotting import blend_colors, style_axes
 from ._em import (
     EMRun,
+    RunState,
     check_covariance_type,
     check_n_components,
     initial_means,
@@ -33,7 +34,7 @@ def check_focus(focus: str) -> str:
     return focus
 
 
-class EMStepperState:
+class EMStepperState(RunState):
     """State of the E/M stepper (no widgets).
 
     Parameters
@@ -90,31 +91,6 @@ class EMStepperState:
         )
 
     # Read-only shortcuts ------------------------------------------------------
-    @property
-    def params(self):
-        """Current parameters (``emlib.MixtureParams``)."""
-        return self.run.params
-
-    @property
-    def resp(self):
-        """Responsibilities from the last E-step, or None."""
-        return self.run.resp
-
-    @property
-    def iteration(self) -> int:
-        """M-steps done."""
-        return self.run.iteration
-
-    @property
-    def phase(self) -> str:
-        """``"init"``, ``"E"`` or ``"M"``: the last half-step."""
-        return self.run.phase
-
-    @property
-    def log_likelihood(self) -> float:
-        """``log p(X)`` under the current parameters."""
-        return self.run.log_likelihood
-
     # Actions -----------------------------------------------------------------
     def e_step(self) -> None:
         """Recompute the responsibilities ``gamma_ik`` (the colours)."""
