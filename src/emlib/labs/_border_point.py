@@ -128,9 +128,7 @@ def _border_limits(state) -> tuple[tuple[float, float], tuple[float, float]]:
         half = N_STD * np.sqrt(np.diag(np.asarray(cov, float))[:2])
         boxes.append((np.asarray(mean, float)[:2] - half, np.asarray(mean, float)[:2] + half))
     wx, wy = x1 - x0, y1 - y0
-    gx, gy = np.meshgrid(
-        np.linspace(x0 - wx, x1 + wx, 240), np.linspace(y0 - wy, y1 + wy, 180)
-    )
+    gx, gy = np.meshgrid(np.linspace(x0 - wx, x1 + wx, 240), np.linspace(y0 - wy, y1 + wy, 180))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     gamma = state.gmm.predict_proba(grid)[:, state._gm_order[0]].reshape(gx.shape)
     for line in contourpy.contour_generator(gx, gy, gamma).lines(0.5):
@@ -287,30 +285,8 @@ def border_point(point=(0.0, 0.0), *, seed: int = 0, mode: str | None = None):
     """
     state = BorderPointState(point, seed=seed)
     title = "Border point: hard versus soft membership"
-    (x0, x1), (y0, y1) = data_limits(state.X, 0.05)
     if resolve_mode(mode) == "static":
         return web_lab(BorderPointView, state, title=title, alt=_ALT)
-    from ._live import LabWidget, button, slider
+    from ._live import point_lab
 
-    controls = {
-        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="250px"),
-        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="250px"),
-        "reset": button("Reset", "Back to the starting position"),
-    }
-
-    def sync(lab) -> None:
-        lab.set_value("x", float(lab.state.point[0]))
-        lab.set_value("y", float(lab.state.point[1]))
-
-    lab = LabWidget(
-        state,
-        BorderPointView,
-        title=title,
-        controls=controls,
-        rows=[["x", "y", "reset"]],
-        sync=sync,
-    )
-    lab.on_value("x", lambda x: state.move_to(x, state.point[1]))
-    lab.on_value("y", lambda y: state.move_to(state.point[0], y))
-    lab.on_click("reset", state.reset)
-    return lab
+    return point_lab(state, BorderPointView, title=title, limits=data_limits(state.X, 0.05))

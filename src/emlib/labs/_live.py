@@ -212,3 +212,29 @@ class LabWidget(widgets.VBox):
                 self._sync(self)
             finally:
                 self.syncing = False
+
+
+def point_lab(state, view: type[LabView], *, title: str, limits) -> LabWidget:
+    """A lab whose one control is a point in the plane: sliders for ``x1`` and ``x2`` and
+    Reset, for a state with ``point``, ``move_to(x, y)`` and ``reset()``.
+
+    ``limits`` is ``((x0, x1), (y0, y1))``, the sliders' ranges.
+    """
+    (x0, x1), (y0, y1) = limits
+    controls = {
+        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="250px"),
+        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="250px"),
+        "reset": button("Reset", "Back to the starting position"),
+    }
+
+    def sync(lab) -> None:
+        lab.set_value("x", float(lab.state.point[0]))
+        lab.set_value("y", float(lab.state.point[1]))
+
+    lab = LabWidget(
+        state, view, title=title, controls=controls, rows=[["x", "y", "reset"]], sync=sync
+    )
+    lab.on_value("x", lambda x: state.move_to(x, state.point[1]))
+    lab.on_value("y", lambda y: state.move_to(state.point[0], y))
+    lab.on_click("reset", state.reset)
+    return lab

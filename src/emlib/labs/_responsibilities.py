@@ -197,28 +197,6 @@ def responsibilities(point=(0.0, 0.5), *, params=None, mode: str | None = None):
     title = "Responsibilities of a query point"
     if resolve_mode(mode) == "static":
         return web_lab(ResponsibilitiesView, state, title=title, alt=_ALT)
-    from ._live import LabWidget, button, slider
+    from ._live import point_lab
 
-    (x0, x1), (y0, y1) = mixture_limits(state.params)
-    controls = {
-        "x": slider("x1", float(state.point[0]), x0, x1, 0.05, width="250px"),
-        "y": slider("x2", float(state.point[1]), y0, y1, 0.05, width="250px"),
-        "reset": button("Reset", "Back to the starting position"),
-    }
-
-    def sync(lab) -> None:
-        lab.set_value("x", float(lab.state.point[0]))
-        lab.set_value("y", float(lab.state.point[1]))
-
-    lab = LabWidget(
-        state,
-        ResponsibilitiesView,
-        title=title,
-        controls=controls,
-        rows=[["x", "y", "reset"]],
-        sync=sync,
-    )
-    lab.on_value("x", lambda x: state.move_to(x, state.point[1]))
-    lab.on_value("y", lambda y: state.move_to(state.point[0], y))
-    lab.on_click("reset", state.reset)
-    return lab
+    return point_lab(state, ResponsibilitiesView, title=title, limits=mixture_limits(state.params))
