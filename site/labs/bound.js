@@ -18,7 +18,7 @@
 
 import { elbo, eStep, logLikelihood, mStep } from "./emmath.js";
 import * as ui from "./ui.js";
-import { sub } from "./em_common.js";
+import { numberTable, sub } from "./em_common.js";
 
 const PHASE = { start: "start", E: "E-step", M: "M-step", moved: "moved by hand" };
 const BLUE = ui.COLORS[0];
@@ -50,9 +50,11 @@ export function mount(root, config) {
       "top of the bound (triangle). Drag θ_t (the dot; or focus it and use the arrow keys) to " +
       "start elsewhere: q stays stale, and the gap (red) shows, until the next E-step.",
   });
-  const W = 640;
-  const H = 330;
-  const svg = ui.createSvg(shell.figures, { width: W, height: H, label: `log p(X | θ) and the bound L(q, θ) against ${mu1}`, maxWidth: 760 });
+  // 400 units wide, like the other labs: the handle's 56-unit hit circle stays >= 44 CSS px
+  // on a 390-px phone.
+  const W = 400;
+  const H = 290;
+  const svg = ui.createSvg(shell.figures, { width: W, height: H, label: `log p(X | θ) and the bound L(q, θ) against ${mu1}`, maxWidth: 620 });
   const lows = Math.min(...ell);
   const highs = Math.max(...ell);
   const span = highs - lows;
@@ -60,8 +62,8 @@ export function mount(root, config) {
   const ylim = [lows - 0.15 * span, highs + 0.12 * span];
   const panel = ui.createPanel(svg, {
     width: W, height: H, xlim: [lo - pad, hi + pad], ylim,
-    xlabel: `${mu1} (min): the mean of the short eruptions`, ylabel: "nats",
-    margin: { left: 52, top: 26 },
+    xlabel: `${mu1} (min), mean of the short eruptions`,
+    margin: { left: 46, top: 26 },
   });
   const title = ui.svgEl("text", { x: panel.box.x, y: panel.box.y - 9, class: "emlib-caption" }, panel.g);
   const path = (attrs) => ui.svgEl("path", { fill: "none", "aria-hidden": "true", ...attrs }, panel.plot);
@@ -74,16 +76,16 @@ export function mount(root, config) {
 
   const legend = ui.svgEl("g", { class: "emlib-legend", "aria-hidden": "true" }, panel.g);
   const entries = [
-    [{ stroke: "#000", "stroke-width": 2.2 }, "log p(X | θ)"],
+    [{ stroke: "#000", "stroke-width": 2.2 }, "log p(X | θ), nats"],
     [{ stroke: BLUE, "stroke-width": 1.8, "stroke-dasharray": "7 5" }, "bound L(q, θ)"],
     [{ stroke: RED, "stroke-width": 3 }, "KL gap at θ_t"],
     [{ stroke: RED, "stroke-width": 1.6, "stroke-dasharray": "2 4" }, "last M-step"],
   ];
-  const lx = panel.box.x + panel.box.width / 2 - 150;
+  const lx = panel.box.x + panel.box.width / 2 - 136;
   const ly = panel.box.y + panel.box.height - 34;
-  ui.svgEl("rect", { x: lx - 4, y: ly - 12, width: 300, height: 36, fill: "#fff", "fill-opacity": 0.85 }, legend);
+  ui.svgEl("rect", { x: lx - 4, y: ly - 12, width: 276, height: 36, fill: "#fff", "fill-opacity": 0.85 }, legend);
   entries.forEach(([style, text], i) => {
-    const x = lx + (i % 2) * 150;
+    const x = lx + (i % 2) * 136;
     const y = ly + Math.floor(i / 2) * 16;
     ui.svgEl("path", { d: `M${x},${y - 4}h22`, fill: "none", ...style }, legend);
     ui.svgEl("text", { x: x + 27, y, text }, legend);
@@ -113,15 +115,12 @@ export function mount(root, config) {
     onEnd: () => announce(),
   });
 
-  const table = ui.el("table", {
-    class: "emlib-table",
-    style: "border-spacing: 0.9em 0.1em; font-variant-numeric: tabular-nums; text-align: right",
-  }, shell.controls);
-  ui.el("caption", { text: "θ_t and the bound there", style: "text-align: left" }, table);
-  const head = ui.el("tr", {}, ui.el("thead", {}, table));
-  for (const h of ["iteration", mu1, "log p(X | θ_t)", "L(q, θ_t)", "KL gap"]) ui.el("th", { scope: "col", text: h }, head);
-  const tr = ui.el("tr", {}, ui.el("tbody", {}, table));
-  const cells = Array.from({ length: 5 }, () => ui.el("td", {}, tr));
+  const { table, tbody } = numberTable(shell.controls, { caption: "θ_t and the bound there", columns: ["", "value"] });
+  const cells = ["iteration", mu1, "log p(X | θ_t)", "L(q, θ_t)", "KL gap = log p − L"].map((name) => {
+    const tr = ui.el("tr", {}, tbody);
+    ui.el("th", { scope: "row", text: name, style: "text-align: left" }, tr);
+    return ui.el("td", {}, tr);
+  });
 
   function eHalf() {
     q = eStep(X, thetaAt(mu)).resp;
@@ -181,7 +180,7 @@ export function mount(root, config) {
     }
     point.set([mu, ll]);
     point.setLabel(`θ_t: ${mu1} = ${ui.fmt(mu, 3)}. Drag it along the curve, or use the arrow keys.`);
-    title.textContent = `iteration ${iteration} (${PHASE[phase]}); q from the E-step at ${mu1} = ${ui.fmt(qMu, 3)}`;
+    title.textContent = `iteration ${iteration} (${PHASE[phase]}) · q from ${mu1} = ${ui.fmt(qMu, 3)}`;
     const values = [String(iteration), ui.fmt(mu, 4), ui.fmt(ll, 4), ui.fmt(low, 4), ui.fmt(gap, 6)];
     values.forEach((v, i) => { cells[i].textContent = v; });
   }
