@@ -355,6 +355,86 @@ def test_convergence_elbo_and_kl():
     assert len(state.history) == 1 and state.history[0].elbo is None
 
 
+# --------------------------------------------------------------------------- lab 7a
+def test_bound_e_step_touches_m_step_climbs():
+    lab = labs.bound(mode="live")
+    state = lab.state
+    X = state.X
+    before = png_of(lab)
+    # The start: q is the posterior at theta_t, so the bound touches log p there.
+    assert abs(state.gap) <= 1e-9 and state.elbo == pytest.approx(state.log_likelihood, rel=1e-12)
+    lls = [state.log_likelihood]
+    for _ in range(4):
+        lab.controls["e_step"].click()
+        theta = state.theta_at(state.mu)
+        assert abs(state.gap) <= 1e-9
+        assert emlib.kl_divergence(X, state.q, theta) == pytest.approx(0, abs=1e-9)
+        # ... and lies below log p everywhere on the slice (a lower bound).
+        assert np.all(state.bound <= state.ell + 1e-9)
+        start_elbo = state.elbo
+        lab.controls["m_step"].click()
+        q1 = state.q[:, 0]
+        assert state.mu == pytest.approx((q1 @ X[:, 0]) / q1.sum(), rel=1e-12)
+        fine = np.linspace(state.mu - 0.02, state.mu + 0.02, 401)
+        values = [emlib.elbo(X, state.q, state.theta_at(m)) for m in fine]
+        assert abs(fine[int(np.argmax(values))] - state.mu) <= 1e-4  # the bound's maximiser
+        assert state.elbo >= max(values) - 1e-9 and state.elbo >= start_elbo - 1e-9
+        assert state.log_likelihood >= state.elbo - 1e-9  # log p lies above the bound there
+        assert state.gap == pytest.approx(emlib.kl_divergence(X, state.q, state.params), rel=1e-8)
+        lls.append(state.log_likelihood)
+    assert_non_decreasing(lls)
+    assert lls[1] > lls[0] + 50  # the first step from 3.4 min climbs a long way
+    assert lab.controls["mu"].value == pytest.approx(state.mu)  # the slider follows
+    assert png_of(lab) != before
+    # Move theta_t by hand: q is stale, a gap opens, and it is emlib's KL.
+    lab.controls["mu"].value = 1.5
+    assert state.mu == 1.5 and state.phase == "moved" and state.iteration == 0
+    assert state.gap > 1 and state.q_mu != 1.5
+    assert state.gap == pytest.approx(emlib.kl_divergence(X, state.q, state.params), rel=1e-9)
+    assert "E-step" in lab.status.value
+    # An M-step on a stale bound still climbs the bound, but log p can go down (the prose
+    # of chapter 7 says so): from near the top of log p with q from 3.4 minutes.
+    lab.controls["reset"].click()
+    assert state.mu == 3.4 and state.iteration == 0 and abs(state.gap) <= 1e-9
+    lab.controls["mu"].value = 2.1
+    ell_before, elbo_before = state.log_likelihood, state.elbo
+    lab.controls["m_step"].click()
+    assert state.elbo >= elbo_before and state.log_likelihood < ell_before - 1
+    stale_top = state.mu
+    lab.controls["step"].click()  # E-step at the new point, then M-step
+    assert state.phase == "M" and state.iteration == 2 and state.q_mu == stale_top
+
+
+def test_bound_rejects_bad_input():
+    for kwargs, match in [
+        (dict(start=5.0), r"range \[1.0, 4.0\]"),
+        (dict(start="three"), "number"),
+        (dict(mu_range=(4.0, 1.0)), "low < high"),
+        (dict(mu_range=(1.0, 5.0)), "below component 2"),
+        (dict(mu_range=3.0), "two numbers"),
+        (dict(n_grid=3), "n_grid"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            labs.BoundState(**kwargs)
+    state = labs.BoundState(n_grid=21)
+    with pytest.raises(ValueError, match="finite"):
+        state.move_to(float("nan"))
+    with pytest.raises(ValueError, match="range"):
+        state.move_to(0.5)
+    assert state.mu == 3.4  # unchanged
+
+
+def test_bound_web_config_is_emlibs_slice():
+    from emlib.labs._bound import web_config
+
+    state = labs.BoundState()
+    config = web_config(state)
+    np.testing.assert_array_equal(config["X"], emlib.load_old_faithful().X[:, [0]])
+    theta = emlib.MixtureParams(**config["theta"])
+    np.testing.assert_array_equal(theta.means, state.theta_at(config["start"]).means)
+    assert config["component"] == 0 and config["mu_range"] == [1.0, 4.0]
+
+
 # --------------------------------------------------------------------------- lab 8
 def test_break_it_collapses_and_reg_covar_brings_it_back():
     lab = labs.break_it(mode="live")
@@ -421,6 +501,7 @@ def test_choosing_k():
         (labs.draw_em_stepper, lambda: labs.EMStepperState()),
         (labs.draw_em_lab, lambda: labs.EMLabState()),
         (labs.draw_kmeans_vs_gmm, lambda: labs.KMeansVsGMMState()),
+        (labs.draw_bound, lambda: labs.BoundState()),
         (labs.draw_convergence, lambda: labs.ConvergenceState()),
         (labs.draw_break_it, lambda: labs.BreakItState()),
         (labs.draw_choosing_k, lambda: labs.ChoosingKState(k_max=3)),

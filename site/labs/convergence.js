@@ -17,7 +17,7 @@
 
 import { elbo, eStep, initialParams, klDivergence, logLikelihood, mStep } from "./emmath.js";
 import * as ui from "./ui.js";
-import { dataFigure, lineChart, rows } from "./em_common.js";
+import { dataFigure, lineChart, numberTable, rows } from "./em_common.js";
 
 const KIND = { init: "start", E: "E-step", M: "M-step" };
 
@@ -57,14 +57,9 @@ export function mount(root, config) {
   });
   gap.caption.textContent = "KL gap = log p(X) − ELBO";
 
-  const table = ui.el("table", {
-    class: "emlib-table",
-    style: "border-spacing: 0.9em 0.1em; font-variant-numeric: tabular-nums; text-align: right",
-  }, shell.controls);
-  ui.el("caption", { text: "The last half-steps", style: "text-align: left" }, table);
-  const head = ui.el("tr", {}, ui.el("thead", {}, table));
-  for (const h of ["half-step", "log p(X)", "ELBO", "KL"]) ui.el("th", { scope: "col", text: h }, head);
-  const tbody = ui.el("tbody", {}, table);
+  const { table, tbody } = numberTable(shell.controls, {
+    caption: "The last half-steps", columns: ["half-step", "log p(X)", "ELBO", "KL"],
+  });
 
   function record(kind) {
     const ll = logLikelihood(X, params);

@@ -198,6 +198,23 @@ export function lineChart(parent, opts) {
 }
 
 /**
+ * A small table of numbers (tabular figures, right-aligned) with a caption and column heads.
+ * @param {HTMLElement} parent
+ * @param {{caption: string, columns: string[]}} opts
+ * @returns {{table: HTMLTableElement, tbody: HTMLTableSectionElement}}
+ */
+export function numberTable(parent, { caption, columns }) {
+  const table = ui.el("table", {
+    class: "emlib-table",
+    style: "border-spacing: 0.9em 0.1em; font-variant-numeric: tabular-nums; text-align: right",
+  }, parent);
+  ui.el("caption", { text: caption, style: "text-align: left" }, table);
+  const head = ui.el("tr", {}, ui.el("thead", {}, table));
+  for (const h of columns) ui.el("th", { scope: "col", text: h }, head);
+  return { table, tbody: ui.el("tbody", {}, table) };
+}
+
+/**
  * A `<p>` for a longer message (e.g. what an experiment asks, or why EM broke down).
  * @param {HTMLElement} parent
  * @param {string} [cls]

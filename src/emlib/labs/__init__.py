@@ -41,6 +41,9 @@ call                        what the reader does
 :func:`em_lab`              picks data set, K, covariance type, starting means; steps or
                             runs EM beside the log-likelihood curve
 :func:`kmeans_vs_gmm`       compares k-means and a GMM on the same data
+:func:`bound`               steps E and M along a slice of theta (chapter 7's picture):
+                            the bound L(q, theta) touches log p(X) after an E-step, the
+                            M-step jumps to its top; drags theta_t to start elsewhere
 :func:`convergence`         follows log p(X), the ELBO and the KL gap per half-step
 :func:`break_it`            makes a component collapse, then repairs it with reg_covar
 :func:`choosing_k`          reads BIC and AIC against K beside the fits
@@ -55,6 +58,7 @@ emlib's own (:func:`emlib.e_step`, :func:`emlib.m_step`, ...).
 """
 
 from ._border_point import BorderPointState, border_point, draw_border_point
+from ._bound import BoundState, bound, draw_bound
 from ._break_it import BreakItState, break_it, draw_break_it
 from ._choosing_k import ChoosingKState, choosing_k, draw_choosing_k
 from ._convergence import ConvergenceState, convergence, draw_convergence
@@ -76,6 +80,7 @@ LABS = {
     "em_stepper": em_stepper,
     "em_lab": em_lab,
     "kmeans_vs_gmm": kmeans_vs_gmm,
+    "bound": bound,
     "convergence": convergence,
     "break_it": break_it,
     "choosing_k": choosing_k,
@@ -88,6 +93,7 @@ __all__ = [
     "MAX_WEB_BYTES",
     "MODE_ENV",
     "BorderPointState",
+    "BoundState",
     "BreakItState",
     "ChoosingKState",
     "ConvergenceState",
@@ -101,10 +107,12 @@ __all__ = [
     "TwoCoinsState",
     "WebLab",
     "border_point",
+    "bound",
     "break_it",
     "choosing_k",
     "convergence",
     "draw_border_point",
+    "draw_bound",
     "draw_break_it",
     "draw_choosing_k",
     "draw_convergence",
