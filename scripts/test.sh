@@ -16,6 +16,9 @@ lint=0
 # nbval only runs folders that hold notebooks (exercises/ and solutions/ may still be empty).
 # --nbval-lax: committed notebooks have no outputs to compare, so a notebook passes when every
 # cell runs without an exception (cells tagged raises-exception are expected to raise).
+# Each notebook runs once per run: when the strict book build or the Colab-like run of the
+# exercises and solutions is selected, it executes those notebooks and nbval skips them
+# (tests/conftest.py, pytest_collection_modifyitems).
 targets=(tests)
 for dir in book exercises solutions; do
     if [[ -n "$(find "$dir" -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -print -quit 2>/dev/null)" ]]; then

@@ -50,6 +50,42 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: creates a virtual environment and installs into it")
 
 
+#: The test that executes every chapter strictly (the book build), and the one that executes
+#: every exercise and solution notebook alone, as on Colab.
+BOOK_BUILD_TEST = "tests/test_book_build.py::test_book_builds_without_warnings_or_execution_errors"
+COLAB_RUN_TEST = "tests/test_colab_install.py::test_notebook_runs_alone_on_colab["
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Execute each notebook once per run, by the most thorough test that is selected.
+
+    nbval (``--nbval-lax``) runs every notebook and fails on an unexpected exception. The
+    strict book build does the same for every chapter (``allow_errors: false``,
+    ``raise_on_error: true``; tests/test_book_build.py proves that a planted error fails
+    it), and tests/test_colab_install.py runs every exercise and solution notebook alone in
+    a Colab-like environment and checks more (every check cell, the score). When those are
+    selected, nbval's runs of the same notebooks are deselected; otherwise (say ``-m "not
+    book and not slow"``) nbval runs them.
+    """
+    selected = {item.nodeid for item in items}
+    covered: set[str] = set()
+    if BOOK_BUILD_TEST in selected and not os.environ.get("COURSE_SITE_HTML"):
+        covered.add("book")
+    if any(nodeid.startswith(COLAB_RUN_TEST) for nodeid in selected):
+        covered.update(("exercises", "solutions"))
+    if not covered:
+        return
+    keep, drop = [], []
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        ran_elsewhere = path.endswith(".ipynb") and path.split("/")[0] in covered
+        (drop if ran_elsewhere else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def load_script(name: str) -> ModuleType:
     """Import ``scripts/<name>.py`` as a module (scripts/ is not a package)."""
     if name in sys.modules:
