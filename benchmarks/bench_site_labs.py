@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import http.server
 import itertools
 import math
 import os
@@ -49,12 +47,13 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "tests" / "browser"))
+from site_support import serve  # noqa: E402 (the browser tests' server of the built site)
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 LIMITS = {"median_ms": 8.0, "p95_ms": 16.0, "fps": 30.0, "page_bytes": 1_000_000, "ready_ms": 1000}
 
@@ -162,24 +161,6 @@ def summary(samples: list[dict], key: str) -> tuple[float, float]:
 
 
 # --- serving and browsing ---------------------------------------------------------------------
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class Browser:

@@ -14,12 +14,9 @@ Environment:
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +32,7 @@ from site_support import (
     SITE_DIR,
     locate_site,
     screenshots_dir,
+    serve,
     unavailable,
 )
 
@@ -67,11 +65,6 @@ def chromium_executable() -> str | None:
     return None
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_html(request: pytest.FixtureRequest) -> Path:
     """Folder of the built website."""
@@ -81,16 +74,8 @@ def site_html(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def site_url(site_html: Path) -> Iterator[str]:
     """Base URL (ending in ``/``) of the built site served on 127.0.0.1."""
-    handler = functools.partial(_QuietHandler, directory=str(site_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(site_html) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

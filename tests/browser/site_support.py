@@ -8,11 +8,18 @@
 * :func:`toc_pages` lists the pages of ``_toc.yml`` with their source files, so that tests
   can be parametrised before the site is built.
 * :func:`book_config` reads ``_config.yml`` (repository, branch, Colab URL).
+* :func:`serve` serves a folder (the built site) on 127.0.0.1, quietly; the benchmark of the
+  live labs (``benchmarks/bench_site_labs.py``) serves the site with it too.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,3 +136,24 @@ def screenshots_dir() -> Path:
     """Where page screenshots go: ``$COURSE_SCREENSHOTS`` or ``_build/screenshots``."""
     override = os.environ.get(SCREENSHOTS_ENV)
     return Path(override).resolve() if override else output_dir() / "screenshots"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a free port) while the block runs; yields the base URL,
+    ending in ``/``."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
